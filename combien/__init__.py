@@ -1,0 +1,66 @@
+"""combien — how much does it cost to train and run an AI model?
+
+Dollars, kilowatt-hours, kilograms of CO2e and litres of water, each with a 90% range and the
+source of every number behind it.
+
+    >>> import combien
+    >>> bill = combien.estimate(params="70B", tokens="15T", hardware="h100-sxm", chips=16384,
+    ...                         location="US-IA")
+    >>> bill.co2e_total_kg.value, bill.co2e_total_kg.low, bill.co2e_total_kg.high
+
+The package imports nothing heavy until a name is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Assumption": "combien.assumptions",
+    "Bill": "combien.bill",
+    "CombienError": "combien.errors",
+    "ConflictError": "combien.errors",
+    "InputError": "combien.errors",
+    "Line": "combien.bill",
+    "TrainingRun": "combien.spec",
+    "UnknownNameError": "combien.errors",
+    "catalog": "combien",
+    "estimate": "combien.estimation",
+}
+
+__all__ = [
+    "Assumption",
+    "Bill",
+    "CombienError",
+    "ConflictError",
+    "InputError",
+    "Line",
+    "TrainingRun",
+    "UnknownNameError",
+    "catalog",
+    "estimate",
+]
+
+if TYPE_CHECKING:
+    from combien import catalog
+    from combien.assumptions import Assumption
+    from combien.bill import Bill, Line
+    from combien.errors import CombienError, ConflictError, InputError, UnknownNameError
+    from combien.estimation import estimate
+    from combien.spec import TrainingRun
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'combien' has no attribute {name!r}")
+    if module == "combien":
+        return importlib.import_module(f"combien.{name}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])

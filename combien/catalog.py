@@ -1,0 +1,385 @@
+"""Reference data: loads `combien/data/*.csv` once into frozen objects, with lookups that suggest.
+
+Every row keeps its `source` and `as_of`; the loaders never drop them. Ids are matched
+case-insensitively, ignoring spaces, dashes, dots and underscores, against ids and aliases.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import difflib
+import functools
+import io
+import re
+import typing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, TypeVar
+
+from combien.errors import DataError, UnknownNameError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Hardware:
+    id: str
+    aliases: tuple[str, ...]
+    name: str
+    vendor: str
+    kind: str
+    release_date: str
+    tdp_w: float | None
+    peak_flops_fp32: float | None
+    peak_flops_tf32: float | None
+    peak_flops_bf16: float | None
+    peak_flops_fp8: float | None
+    memory_gb: float | None
+    memory_bw_tbs: float | None
+    price_usd: float | None
+    price_date: str | None
+    price_basis: str | None
+    server_cost_multiplier: float | None
+    server_power_multiplier: float
+    power_fraction: float
+    power_fraction_low: float
+    power_fraction_high: float
+    embodied_kgco2e: float
+    embodied_kgco2e_low: float
+    embodied_kgco2e_high: float
+    mfu: float
+    mfu_low: float
+    mfu_high: float
+    source: str
+    as_of: str
+    notes: str = ""
+
+    def peak_flops(self, precision: str) -> float | None:
+        """Dense peak FLOP/s at a training precision (fp16 and bf16 share the tensor peak)."""
+        column = {
+            "bf16": "peak_flops_bf16",
+            "fp16": "peak_flops_bf16",
+            "fp8": "peak_flops_fp8",
+            "tf32": "peak_flops_tf32",
+            "fp32": "peak_flops_fp32",
+        }.get(precision)
+        return getattr(self, column) if column else None
+
+
+@dataclass(frozen=True)
+class Location:
+    id: str
+    aliases: tuple[str, ...]
+    name: str
+    kind: str
+    parent: str | None
+    provider: str | None
+    grid_gco2e_per_kwh: float | None
+    grid_year: str | None
+    grid_source: str | None
+    ewif_l_per_kwh: float | None
+    ewif_source: str | None
+    price_usd_per_kwh: float | None
+    price_year: str | None
+    price_source: str | None
+    pue: float | None
+    wue_l_per_kwh: float | None
+    facility_source: str | None
+    source: str
+    as_of: str
+
+
+@dataclass(frozen=True)
+class CloudPrice:
+    provider: str
+    offer: str
+    hardware: str
+    region: str | None
+    on_demand_usd_per_hour: float | None
+    commit_1y_usd_per_hour: float | None
+    commit_3y_usd_per_hour: float | None
+    accelerators_per_instance: float | None
+    source: str
+    as_of: str
+
+    def price(self, commitment: str) -> float | None:
+        """Price per accelerator-hour for `on-demand`, `1y` or `3y`."""
+        return {
+            "on-demand": self.on_demand_usd_per_hour,
+            "1y": self.commit_1y_usd_per_hour,
+            "3y": self.commit_3y_usd_per_hour,
+        }[commitment]
+
+
+@dataclass(frozen=True)
+class Facility:
+    id: str
+    name: str
+    pue: float
+    pue_low: float
+    pue_high: float
+    wue_l_per_kwh: float
+    wue_low: float
+    wue_high: float
+    source: str
+    as_of: str
+    notes: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Convention:
+    id: str
+    name: str
+    power_fraction: float | None
+    server_overhead: float | None
+    pue: float | None
+    mfu: float | None
+    description: str
+    source: str
+    as_of: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelPreset:
+    id: str
+    aliases: tuple[str, ...]
+    name: str
+    organization: str
+    date: str
+    params: float | None
+    active_params: float | None
+    tokens: float | None
+    flop: float | None
+    hardware: str | None
+    chips: float | None
+    chip_hours: float | None
+    days: float | None
+    precision: str | None
+    location: str | None
+    reported: str
+    confidence: str
+    source: str
+    as_of: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Default:
+    id: str
+    value: float
+    low: float | None
+    high: float | None
+    unit: str
+    source: str
+    as_of: str
+    notes: str = ""
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _read_rows(filename: str) -> list[dict[str, str]]:
+    text = resources.files("combien.data").joinpath(filename).read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def _convert(raw: str | None, annotation: Any, where: str) -> Any:
+    text = (raw or "").strip()
+    args = typing.get_args(annotation)
+    optional = type(None) in args
+    base = next((a for a in args if a is not type(None)), annotation) if args else annotation
+    if typing.get_origin(annotation) is tuple or annotation == tuple[str, ...]:
+        return tuple(a.strip() for a in text.split(";") if a.strip())
+    if not text:
+        if optional:
+            return None
+        if base is str:
+            return ""
+        raise DataError(f"{where}: missing value")
+    if base is float:
+        try:
+            return float(text)
+        except ValueError as exc:
+            raise DataError(f"{where}: {text!r} is not a number") from exc
+    return text
+
+
+def _load(filename: str, cls: type[T]) -> tuple[T, ...]:
+    hints = typing.get_type_hints(cls)
+    rows = []
+    for line, raw in enumerate(_read_rows(filename), start=2):
+        values = {}
+        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+            where = f"{filename}:{line}:{field.name}"
+            if field.name not in raw and field.default is not dataclasses.MISSING:
+                continue
+            values[field.name] = _convert(raw.get(field.name), hints[field.name], where)
+        if not values.get("source"):
+            raise DataError(f"{filename}:{line}: row without a source")
+        rows.append(cls(**values))
+    return tuple(rows)
+
+
+_SQUASH = re.compile(r"[\s\-_.]+")
+
+
+def normalise(name: str) -> str:
+    """Key used to match names: lower case, without spaces, dashes, dots or underscores."""
+    return _SQUASH.sub("", name.strip().lower())
+
+
+class Table(typing.Generic[T]):
+    """Rows of one kind, indexed by id and aliases."""
+
+    def __init__(self, kind: str, rows: Iterable[T], key: Callable[[T], str] = lambda r: r.id):  # type: ignore[attr-defined]
+        self.kind = kind
+        self.rows = tuple(rows)
+        self._index: dict[str, T] = {}
+        for row in self.rows:
+            names = (key(row), *getattr(row, "aliases", ()))
+            for name in names:
+                norm = normalise(name)
+                other = self._index.get(norm)
+                if other is not None and other is not row:
+                    raise DataError(f"{kind}: name {name!r} is used by two rows")
+                self._index[norm] = row
+        self._names = {
+            name: key(row) for row in self.rows for name in (key(row), *getattr(row, "aliases", ()))
+        }
+
+    def get(self, name: str) -> T:
+        row = self._index.get(normalise(name))
+        if row is None:
+            raise UnknownNameError(self.kind, name, self.suggest(name))
+        return row
+
+    def __contains__(self, name: str) -> bool:
+        return normalise(name) in self._index
+
+    def suggest(self, name: str, n: int = 3) -> list[str]:
+        """Closest ids to a misspelt name (by id and alias)."""
+        wanted = normalise(name)
+        pool = {normalise(k): v for k, v in self._names.items()}
+        close = difflib.get_close_matches(wanted, list(pool), n=8, cutoff=0.5)
+        prefixed = [k for k in pool if wanted and (k.startswith(wanted) or wanted in k)]
+        out: list[str] = []
+        for k in prefixed + close:
+            if pool[k] not in out:
+                out.append(pool[k])
+        return out[:n]
+
+    def __iter__(self) -> typing.Iterator[T]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@functools.cache
+def hardware() -> Table[Hardware]:
+    return Table("hardware", _load("hardware.csv", Hardware))
+
+
+@functools.cache
+def locations() -> Table[Location]:
+    table = Table("location", _load("locations.csv", Location))
+    for row in table:
+        if row.parent and row.parent not in table:
+            raise DataError(f"locations.csv: {row.id} has unknown parent {row.parent!r}")
+    return table
+
+
+@functools.cache
+def cloud_prices() -> tuple[CloudPrice, ...]:
+    return _load("cloud_prices.csv", CloudPrice)
+
+
+@functools.cache
+def facilities() -> Table[Facility]:
+    return Table("facility", _load("facilities.csv", Facility))
+
+
+@functools.cache
+def conventions() -> Table[Convention]:
+    return Table("convention", _load("conventions.csv", Convention))
+
+
+@functools.cache
+def models() -> Table[ModelPreset]:
+    return Table("model", _load("models.csv", ModelPreset))
+
+
+@functools.cache
+def _defaults() -> dict[str, Default]:
+    return {row.id: row for row in _load("defaults.csv", Default)}
+
+
+def default(name: str) -> Default:
+    """A constant of the method (defaults.csv), with its range and source."""
+    try:
+        return _defaults()[name]
+    except KeyError:
+        raise DataError(f"defaults.csv has no row {name!r}") from None
+
+
+@dataclass(frozen=True)
+class Inherited:
+    """A location field's value, and the location row it was read from."""
+
+    value: float
+    source: str
+    year: str | None
+    from_id: str
+
+
+_FIELD_SOURCES = {
+    "grid_gco2e_per_kwh": ("grid_source", "grid_year"),
+    "ewif_l_per_kwh": ("ewif_source", None),
+    "price_usd_per_kwh": ("price_source", "price_year"),
+    "pue": ("facility_source", None),
+    "wue_l_per_kwh": ("facility_source", None),
+}
+
+
+def location_value(location: Location, field: str) -> Inherited | None:
+    """Value of `field` for a location, walking up parents (aws:us-east-1 → US-VA → US → WORLD)."""
+    table = locations()
+    row: Location | None = location
+    source_col, year_col = _FIELD_SOURCES[field]
+    while row is not None:
+        value = getattr(row, field)
+        if value is not None:
+            return Inherited(
+                value=value,
+                source=getattr(row, source_col) or row.source,
+                year=getattr(row, year_col) if year_col else None,
+                from_id=row.id,
+            )
+        row = table.get(row.parent) if row.parent else None
+    return None
+
+
+def search(rows: Iterable[Any], text: str | None) -> list[Any]:
+    """Rows whose id, name, aliases or vendor contain `text` (case-insensitive)."""
+    if not text:
+        return list(rows)
+    needle = text.lower()
+    out = []
+    for row in rows:
+        hay = " ".join(
+            str(getattr(row, f, ""))
+            for f in ("id", "name", "vendor", "provider", "hardware", "offer", "organization")
+        )
+        hay += " " + " ".join(getattr(row, "aliases", ()))
+        if needle in hay.lower():
+            out.append(row)
+    return out
+
+
+def default_ids() -> list[str]:
+    """Ids of every method constant in defaults.csv."""
+    return list(_defaults())

@@ -1,0 +1,194 @@
+"""Command line: a thin shell over the library. Each command parses, calls one function, renders.
+
+Errors are one line on stderr with exit code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from combien.errors import CombienError
+
+app = typer.Typer(
+    name="combien",
+    help="How much does it cost to train an AI model? Dollars, kWh, CO2e and litres, "
+    "with ranges and sources.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="List the reference data (with sources).", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+Num = Annotated[str | None, typer.Option(show_default=False)]
+_W = "workload"
+_H = "hardware and time"
+_S = "site"
+_P = "prices"
+_M = "method"
+
+
+def _opt(help_text: str, panel: str) -> Any:
+    return typer.Option(help=help_text, rich_help_panel=panel, show_default=False)
+
+
+@app.command()
+def estimate(
+    model: Annotated[
+        str | None, _opt("Preset of a well-known run (see `combien data models`).", _W)
+    ] = None,
+    params: Annotated[str | None, _opt("Parameters, e.g. 70B.", _W)] = None,
+    active_params: Annotated[
+        str | None, _opt("Active parameters per token (MoE), e.g. 37B.", _W)
+    ] = None,
+    tokens: Annotated[str | None, _opt("Training tokens, e.g. 15T.", _W)] = None,
+    flop: Annotated[str | None, _opt("Training compute in FLOP, e.g. 3.8e25.", _W)] = None,
+    chip_hours: Annotated[str | None, _opt("Accelerator-hours, e.g. 30.84M.", _H)] = None,
+    hardware: Annotated[
+        str | None, _opt("Accelerator id, e.g. h100-sxm (see `combien data hardware`).", _H)
+    ] = None,
+    chips: Annotated[str | None, _opt("Number of accelerators.", _H)] = None,
+    days: Annotated[str | None, _opt("Wall-clock duration: 90d, 2160h, or days.", _H)] = None,
+    mfu: Annotated[str | None, _opt("Model FLOP utilisation, 0–1.", _H)] = None,
+    precision: Annotated[
+        str | None, _opt("Training precision: bf16 (default), fp16, fp8, tf32, fp32.", _H)
+    ] = None,
+    location: Annotated[
+        str | None, _opt("Country, region or cloud region: FR, US-IA, aws:us-east-1.", _S)
+    ] = None,
+    facility: Annotated[
+        str | None,
+        _opt("Facility preset: hyperscale, enterprise, air-cooled, evaporative, dlc.", _S),
+    ] = None,
+    pue: Annotated[str | None, _opt("Power usage effectiveness (≥ 1).", _S)] = None,
+    wue: Annotated[
+        str | None, _opt("On-site water usage effectiveness, L/kWh of IT energy.", _S)
+    ] = None,
+    grid: Annotated[str | None, _opt("Grid carbon intensity, gCO2e/kWh.", _S)] = None,
+    ewif: Annotated[str | None, _opt("Water intensity of electricity, L/kWh.", _S)] = None,
+    price_hour: Annotated[str | None, _opt("Cloud price, USD per accelerator-hour.", _P)] = None,
+    price_kwh: Annotated[str | None, _opt("Electricity price, USD/kWh.", _P)] = None,
+    provider: Annotated[
+        str | None, _opt("Cloud provider for prices: aws, gcp, azure, lambda, ...", _P)
+    ] = None,
+    commitment: Annotated[
+        str | None, _opt("Cloud commitment: on-demand, 1y, 3y (default 3y).", _P)
+    ] = None,
+    start: Annotated[
+        str | None, _opt("Training start YYYY-MM: depreciates the hardware price to it.", _P)
+    ] = None,
+    power_fraction: Annotated[str | None, _opt("Average power ÷ TDP, 0–1.", _M)] = None,
+    chip_power_w: Annotated[
+        str | None, _opt("Measured average power per chip (W); replaces TDP × power fraction.", _M)
+    ] = None,
+    server_overhead: Annotated[
+        str | None, _opt("Server power ÷ accelerator power (≥ 1).", _M)
+    ] = None,
+    it_energy_kwh: Annotated[
+        str | None, _opt("IT energy already known (kWh): compute and power are skipped.", _M)
+    ] = None,
+    convention: Annotated[
+        str | None, _opt("Counting convention: full (default), tdp, epoch.", _M)
+    ] = None,
+    prefer: Annotated[
+        list[str] | None,
+        _opt("Which input wins a conflict: flop, params, chip-hours, days, mfu.", _M),
+    ] = None,
+    spec: Annotated[
+        Path | None, _opt("YAML file with the same keys (flags override it).", _M)
+    ] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="table, json or markdown.", rich_help_panel=_M)
+    ] = Format.table,
+    samples: Annotated[int | None, _opt("Monte Carlo samples (default 10000).", _M)] = None,
+    seed: Annotated[int | None, _opt("Random seed (default 0).", _M)] = None,
+) -> None:
+    """Estimate the bill of a training run: compute, time, energy, carbon, water, dollars."""
+    from combien.estimation import estimate as run_estimate
+    from combien.spec import TrainingRun
+
+    flags = {
+        k: v
+        for k, v in locals().items()
+        if k not in {"spec", "output_format", "run_estimate", "TrainingRun"} and v is not None
+    }
+    run = TrainingRun.from_yaml(spec).merged(**flags) if spec else TrainingRun.parse(flags)
+    bill = run_estimate(run)
+    _emit_bill(bill, output_format)
+
+
+def _emit_bill(bill: Any, output_format: Format) -> None:
+    if output_format is Format.json:
+        sys.stdout.write(bill.to_json() + "\n")
+    elif output_format is Format.markdown:
+        sys.stdout.write(bill.to_markdown())
+    else:
+        from rich.console import Console
+
+        from combien.render import bill_table
+
+        Console().print(bill_table(bill))
+
+
+class Table(StrEnum):
+    hardware = "hardware"
+    locations = "locations"
+    prices = "prices"
+    models = "models"
+    facilities = "facilities"
+    conventions = "conventions"
+    defaults = "defaults"
+
+
+def _data_command(table: Table) -> Any:
+    def command(
+        search: Annotated[str | None, typer.Option(help="Only rows matching this text.")] = None,
+        output_format: Annotated[
+            Format, typer.Option("--format", help="table, json or markdown.")
+        ] = Format.table,
+    ) -> None:
+        from combien.listing import list_table
+
+        sys.stdout.write(list_table(table.value, search, output_format.value))
+
+    command.__doc__ = f"List the {table.value} reference data, with sources."
+    return command
+
+
+for _table in Table:
+    data_app.command(_table.value)(_data_command(_table))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the app, turns every known error into one line and exit code 2."""
+    try:
+        result = app(args=argv, prog_name="combien", standalone_mode=False)
+    except CombienError as exc:
+        sys.stderr.write(f"combien: error: {exc}\n")
+        return 2
+    except typer.Abort:
+        sys.stderr.write("combien: aborted\n")
+        return 130
+    except typer.exceptions.TyperException as exc:  # usage errors from the parser
+        message = " ".join(exc.format_message().split())
+        sys.stderr.write(f"combien: error: {message} (see combien --help)\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Chains the equations, stage by stage: compute → time → energy → carbon, water, money.
+
+`evaluate` takes a mapping of canonical input names to floats or numpy arrays (the same code
+gives the point value and the Monte Carlo samples) and returns every quantity it can compute;
+a quantity whose inputs are missing is absent from the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from combien.engine import carbon, compute, energy, money, water
+
+Inputs = Mapping[str, Any]
+Outputs = dict[str, Any]
+
+
+def _time(x: Inputs, out: Outputs) -> None:
+    if "chip_hours" in x:
+        out["chip_hours"] = x["chip_hours"]
+    elif "flop" in x and "peak_flops" in x and "mfu" in x:
+        out["chip_hours"] = compute.chip_hours_from_flop(x["flop"], x["peak_flops"], x["mfu"])
+    if "flop" in x:
+        out["flop"] = x["flop"]
+    if "chip_hours" in out and "chips" in x:
+        out["wall_hours"] = compute.wall_hours(out["chip_hours"], x["chips"])
+    elif "wall_hours" in x:
+        out["wall_hours"] = x["wall_hours"]
+        if "chip_hours" in out:
+            out["chips"] = out["chip_hours"] / x["wall_hours"]
+    if "chips" in x:
+        out["chips"] = x["chips"]
+
+
+def _energy(x: Inputs, out: Outputs) -> None:
+    if "it_energy_kwh" in x:
+        out["it_energy_kwh"] = x["it_energy_kwh"]
+    elif "chip_hours" in out:
+        power = x.get("chip_power_w")
+        if power is None and "tdp_w" in x:
+            power = energy.average_chip_power_w(x["tdp_w"], x["power_fraction"])
+        if power is not None:
+            out["chip_power_w"] = power
+            accel = energy.accelerator_energy_kwh(out["chip_hours"], power)
+            out["accelerator_energy_kwh"] = accel
+            out["it_energy_kwh"] = energy.it_energy_kwh(accel, x["server_overhead"])
+    if "it_energy_kwh" in out and "pue" in x:
+        out["energy_kwh"] = energy.facility_energy_kwh(out["it_energy_kwh"], x["pue"])
+
+
+def _carbon(x: Inputs, out: Outputs) -> None:
+    if "energy_kwh" in out and "grid_gco2e_per_kwh" in x:
+        out["co2e_operational_kg"] = carbon.operational_co2e_kg(
+            out["energy_kwh"], x["grid_gco2e_per_kwh"]
+        )
+    if "chip_hours" in out and "embodied_kgco2e" in x:
+        out["co2e_embodied_kg"] = carbon.embodied_co2e_kg(
+            out["chip_hours"],
+            x["embodied_kgco2e"],
+            x["embodied_lifetime_years"],
+            x["hours_per_year"],
+        )
+    if "co2e_operational_kg" in out and "co2e_embodied_kg" in out:
+        out["co2e_total_kg"] = out["co2e_operational_kg"] + out["co2e_embodied_kg"]
+
+
+def _water(x: Inputs, out: Outputs) -> None:
+    if "it_energy_kwh" in out and "wue_l_per_kwh" in x:
+        out["water_onsite_l"] = water.onsite_water_l(out["it_energy_kwh"], x["wue_l_per_kwh"])
+    if "energy_kwh" in out and "ewif_l_per_kwh" in x:
+        out["water_offsite_l"] = water.offsite_water_l(out["energy_kwh"], x["ewif_l_per_kwh"])
+    if "water_onsite_l" in out and "water_offsite_l" in out:
+        out["water_total_l"] = out["water_onsite_l"] + out["water_offsite_l"]
+
+
+def _money(x: Inputs, out: Outputs) -> None:
+    if "energy_kwh" in out and "price_usd_per_kwh" in x:
+        out["cost_energy_usd"] = money.energy_cost_usd(out["energy_kwh"], x["price_usd_per_kwh"])
+    if "chip_hours" in out and "price_usd_per_hour" in x:
+        out["cost_cloud_usd"] = money.cloud_cost_usd(out["chip_hours"], x["price_usd_per_hour"])
+    if "server_price_usd" not in x:
+        return
+    if "chip_hours" in out:
+        rate = money.depreciation_per_year(x["price_performance_ooms_per_year"])
+        price = money.price_at_start(
+            x["server_price_usd"],
+            x.get("years_since_price", 0.0),
+            x["price_performance_ooms_per_year"],
+        )
+        out["cost_amortized_hardware_usd"] = money.amortized_hardware_usd(
+            out["chip_hours"], price, rate, x["hours_per_year"], x["interconnect_cost_fraction"]
+        )
+        if "cost_energy_usd" in out:
+            out["cost_ownership_usd"] = out["cost_amortized_hardware_usd"] + out["cost_energy_usd"]
+    if "chips" in out:
+        out["cost_hardware_capex_usd"] = money.upfront_hardware_usd(
+            out["chips"], x["server_price_usd"], x["interconnect_cost_fraction"]
+        )
+
+
+def evaluate(x: Inputs) -> Outputs:
+    """Every quantity that the inputs allow, in canonical units."""
+    out: Outputs = {}
+    for stage in (_time, _energy, _carbon, _water, _money):
+        stage(x, out)
+    return out

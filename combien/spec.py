@@ -1,0 +1,236 @@
+"""Input models: parse and validate untrusted input (flags, YAML, API JSON) into a TrainingRun.
+
+Numbers accept "70B", "1.5e12", "15T", "3.2M"; durations "90d", "2160h". Any problem becomes a
+one-line :class:`~combien.errors.InputError` that names the flag or key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from combien.errors import InputError
+from combien.units import HOURS_PER_DAY, parse_hours, parse_number
+
+PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32")
+COMMITMENTS = ("on-demand", "1y", "3y")
+PREFERENCES = ("flop", "params", "chip-hours", "days", "mfu")
+
+_POSITIVE = (
+    "params",
+    "active_params",
+    "tokens",
+    "flop",
+    "chip_hours",
+    "chips",
+    "chip_power_w",
+    "it_energy_kwh",
+)
+_NON_NEGATIVE = ("grid", "ewif", "wue", "price_hour", "price_kwh")
+_FRACTIONS = ("mfu", "power_fraction")
+_AT_LEAST_ONE = ("pue", "server_overhead")
+
+
+def flag(field: str) -> str:
+    """The CLI flag of a field: chip_hours → --chip-hours."""
+    return "--" + field.replace("_", "-")
+
+
+class TrainingRun(BaseModel):
+    """What is known of a training run. Every field is optional; the catalog fills the rest."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str | None = None
+    params: float | None = None
+    active_params: float | None = None
+    tokens: float | None = None
+    flop: float | None = None
+    chip_hours: float | None = None
+    hardware: str | None = None
+    chips: float | None = None
+    days: float | None = None
+    mfu: float | None = None
+    precision: str | None = None
+    location: str | None = None
+    facility: str | None = None
+    pue: float | None = None
+    wue: float | None = None
+    grid: float | None = None
+    ewif: float | None = None
+    price_hour: float | None = None
+    price_kwh: float | None = None
+    provider: str | None = None
+    commitment: str | None = None
+    power_fraction: float | None = None
+    chip_power_w: float | None = None
+    server_overhead: float | None = None
+    it_energy_kwh: float | None = None
+    convention: str | None = None
+    start: str | None = None
+    prefer: tuple[str, ...] = ()
+    samples: int = 10_000
+    seed: int = 0
+
+    @field_validator(*_POSITIVE, *_NON_NEGATIVE, *_FRACTIONS, *_AT_LEAST_ONE, mode="before")
+    @classmethod
+    def _number(cls, value: Any, info: Any) -> float | None:
+        if value is None:
+            return None
+        name = flag(info.field_name)
+        if not isinstance(value, str | int | float):
+            raise InputError(f"{name}: expected a number, got {value!r}", field=info.field_name)
+        number = parse_number(value, name=name)
+        field = info.field_name
+        if field in _POSITIVE and number <= 0:
+            raise InputError(f"{name} must be greater than 0 (got {value})", field=field)
+        if field in _NON_NEGATIVE and number < 0:
+            raise InputError(f"{name} cannot be negative (got {value})", field=field)
+        if field in _FRACTIONS and not 0 < number <= 1:
+            raise InputError(
+                f"{name} must be in (0, 1] (got {value}) — e.g. 0.4 for 40%", field=field
+            )
+        if field in _AT_LEAST_ONE and number < 1:
+            raise InputError(f"{name} must be at least 1 (got {value})", field=field)
+        return number
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days(cls, value: Any) -> float | None:
+        if value is None:
+            return None
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise InputError(f"--days: expected a duration, got {value!r}", field="days")
+        days = parse_hours(value, name="--days") / HOURS_PER_DAY
+        if days <= 0:
+            raise InputError(f"--days must be greater than 0 (got {value})", field="days")
+        return days
+
+    @field_validator("precision")
+    @classmethod
+    def _precision(cls, value: str | None) -> str | None:
+        if value is not None and value.lower() not in PRECISIONS:
+            raise InputError(
+                f"--precision: unknown {value!r} — use one of {', '.join(PRECISIONS)}",
+                field="precision",
+            )
+        return value.lower() if value else None
+
+    @field_validator("commitment")
+    @classmethod
+    def _commitment(cls, value: str | None) -> str | None:
+        if value is not None and value not in COMMITMENTS:
+            raise InputError(
+                f"--commitment: unknown {value!r} — use one of {', '.join(COMMITMENTS)}",
+                field="commitment",
+            )
+        return value
+
+    @field_validator("prefer", mode="before")
+    @classmethod
+    def _prefer(cls, value: Any) -> tuple[str, ...]:
+        items = [value] if isinstance(value, str) else list(value or ())
+        out = []
+        for item in items:
+            for part in str(item).split(","):
+                part = part.strip().replace("_", "-")
+                if part not in PREFERENCES:
+                    raise InputError(
+                        f"--prefer: unknown {part!r} — use one of {', '.join(PREFERENCES)}",
+                        field="prefer",
+                    )
+                out.append(part)
+        return tuple(out)
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from datetime import date
+
+        try:
+            date.fromisoformat(value if len(value) > 7 else value + "-01")
+        except ValueError:
+            raise InputError(
+                f"--start: cannot read {value!r} as a date — use YYYY-MM or YYYY-MM-DD",
+                field="start",
+            ) from None
+        return value
+
+    @field_validator("samples")
+    @classmethod
+    def _samples(cls, value: int) -> int:
+        if not 10 <= value <= 1_000_000:
+            raise InputError(
+                f"--samples must be between 10 and 1,000,000 (got {value})", field="samples"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _active(self) -> TrainingRun:
+        if self.params and self.active_params and self.active_params > self.params:
+            raise InputError(
+                f"--active-params ({self.active_params:.3g}) cannot exceed --params "
+                f"({self.params:.3g})",
+                field="active_params",
+            )
+        return self
+
+    # ---------------------------------------------------------------- constructors
+
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> TrainingRun:
+        """Validate a mapping (keys as in YAML: `chip_hours` or `chip-hours`)."""
+        if not isinstance(data, dict):
+            raise InputError("a run spec must be a mapping of keys to values")
+        clean = {str(k).replace("-", "_"): v for k, v in data.items()}
+        try:
+            return cls(**clean)
+        except ValidationError as exc:
+            raise _one_line(exc) from None
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> TrainingRun:
+        """Read a YAML spec file (top-level mapping, keys as in `TrainingRun`)."""
+        import yaml
+
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"--spec: cannot read {path}: {exc.strerror}", field="spec") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark else ""
+            raise InputError(f"--spec: {path}{where} is not valid YAML", field="spec") from None
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise InputError(f"--spec: {path} must hold a mapping of keys to values", field="spec")
+        return cls.parse(data)
+
+    def merged(self, **overrides: Any) -> TrainingRun:
+        """A copy with some fields replaced (validated again)."""
+        data = self.model_dump(exclude_defaults=True)
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return TrainingRun.parse(data)
+
+    def given(self) -> set[str]:
+        """Names of the fields the user set."""
+        return set(self.model_fields_set)
+
+
+def _one_line(exc: ValidationError) -> InputError:
+    error = exc.errors()[0]
+    loc = ".".join(str(p) for p in error.get("loc", ()))
+    original = (error.get("ctx") or {}).get("error")
+    if isinstance(original, InputError):
+        return original
+    if error["type"] == "extra_forbidden":
+        valid = ", ".join(sorted(TrainingRun.model_fields))
+        return InputError(f"unknown key {loc!r} — valid keys: {valid}", field=loc)
+    return InputError(f"{flag(loc) if loc else 'spec'}: {error['msg'].lower()}", field=loc or None)

@@ -1,0 +1,143 @@
+"""Parsing and formatting of quantities — the only place where units are converted.
+
+Canonical units inside combien: FLOP, FLOP/s, hours, kWh, kgCO2e, litres, USD. Inputs from users
+("70B", "1.5e12", "15T", "3.2M", "90d", "2160h") are parsed here; display formatting too.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING, TypeVar
+
+from combien.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# A quantity in the engine: a point value, or a numpy array of Monte Carlo samples.
+Q = TypeVar("Q", float, "np.ndarray")
+
+W_PER_KW = 1_000.0
+G_PER_KG = 1_000.0
+L_PER_ML = 1_000_000.0  # litres per megalitre
+HOURS_PER_DAY = 24.0
+SECONDS_PER_HOUR = 3_600.0
+
+_SUFFIX = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12, "P": 1e15}
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]?)\s*$")
+_DURATION = {
+    "s": 1 / SECONDS_PER_HOUR,
+    "m": 1 / 60,
+    "h": 1.0,
+    "d": HOURS_PER_DAY,
+    "w": 7 * HOURS_PER_DAY,
+    "y": 8_766.0,
+}
+_DURATION_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(min|[smhdwy]?)\s*$")
+
+
+def parse_number(text: str | float | int, *, name: str = "value") -> float:
+    """Parse '70B', '1.5e12', '15T', '3.2M', '0.4' into a float.
+
+    Suffixes: K=1e3, M=1e6, B/G=1e9, T=1e12, P=1e15 (case-insensitive, except that a lower-case
+    'm' is refused to avoid milli/mega confusion; write exponents as 1e18).
+    """
+    if isinstance(text, bool):
+        raise InputError(f"{name}: expected a number, got {text!r}", field=name)
+    if isinstance(text, int | float):
+        value = float(text)
+    else:
+        match = _NUMBER.match(str(text))
+        if not match:
+            raise InputError(
+                f"{name}: cannot read {text!r} as a number — use e.g. 70B, 1.5e12, 15T, 3.2M",
+                field=name,
+            )
+        number, suffix = match.groups()
+        if suffix == "m":
+            raise InputError(f"{name}: '{text}' is ambiguous — write M for million", field=name)
+        if suffix.upper() not in _SUFFIX:
+            raise InputError(
+                f"{name}: unknown suffix {suffix!r} in {text!r} — use K, M, B, T or P",
+                field=name,
+            )
+        value = float(number) * _SUFFIX[suffix.upper()]
+    if not math.isfinite(value):
+        raise InputError(f"{name}: {text!r} is not a finite number", field=name)
+    return value
+
+
+def parse_hours(text: str | float | int, *, name: str = "duration") -> float:
+    """Parse a duration into hours: '90d', '2160h', '3w', '45min', or a bare number of days."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text) * HOURS_PER_DAY
+    match = _DURATION_RE.match(str(text))
+    if not match:
+        raise InputError(
+            f"{name}: cannot read {text!r} as a duration — use e.g. 90d, 2160h, 3w", field=name
+        )
+    number, unit = match.groups()
+    factor = 1 / 60 if unit == "min" else _DURATION[unit] if unit else HOURS_PER_DAY
+    return float(number) * factor
+
+
+def kw(watts: Q) -> Q:
+    """Watts → kilowatts (works on numpy arrays too)."""
+    return watts / W_PER_KW
+
+
+def kg_from_g(grams: Q) -> Q:
+    """Grams → kilograms (works on numpy arrays too)."""
+    return grams / G_PER_KG
+
+
+_PREFIXES = [(1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
+
+
+def si(value: float | None, unit: str = "", digits: int = 3) -> str:
+    """Format with an SI prefix: si(1.287e6, 'Wh') → '1.29 MWh'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    for factor, prefix in _PREFIXES:
+        if abs(value) >= factor:
+            return f"{_sig(value / factor, digits)} {prefix}{unit}".rstrip()
+    return f"{_sig(value, digits)} {unit}".rstrip()
+
+
+def _sig(x: float, digits: int) -> str:
+    if x == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return f"{x:,.{decimals}f}"
+
+
+def count(value: float | None) -> str:
+    """Compact count: 3.14e23 → '3.14e23', 16384 → '16,384', 7e10 → '70B'."""
+    if value is None:
+        return "—"
+    if abs(value) >= 1e21:
+        return f"{value:.3g}".replace("e+", "e")
+    for factor, suffix in [(1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M")]:
+        if abs(value) >= factor:
+            return f"{_sig(value / factor, 3)}{suffix}"
+    if value == int(value):
+        return f"{int(value):,}"
+    return _sig(value, 3) if abs(value) >= 0.01 else f"{value:.3g}"
+
+
+def quantity(value: float | None, unit: str) -> str:
+    """Human display of a canonical quantity: kWh, kg, L, USD, h."""
+    if value is None:
+        return "—"
+    if unit == "kWh":
+        return si(value * W_PER_KW, "Wh")
+    if unit == "kg":
+        return f"{_sig(value / 1000, 3)} t" if abs(value) >= 1000 else f"{_sig(value, 3)} kg"
+    if unit == "L":
+        return si(value, "L")
+    if unit == "USD":
+        return "$" + si(value, "").replace(" ", "")
+    if unit == "h":
+        return f"{_sig(value / 24, 3)} d" if abs(value) >= 48 else f"{_sig(value, 3)} h"
+    return f"{_sig(value, 3)} {unit}"

@@ -1,0 +1,64 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from combien.errors import InputError
+from combien.units import count, parse_hours, parse_number, quantity
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("70B", 7e10),
+        ("1.5e12", 1.5e12),
+        ("15T", 1.5e13),
+        ("3.2M", 3.2e6),
+        ("0.4", 0.4),
+        ("16384", 16384.0),
+        ("2k", 2000.0),
+        (" 7 b ", 7e9),
+        (42, 42.0),
+    ],
+)
+def test_parse_number(text: str, expected: float) -> None:
+    assert parse_number(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["70Q", "abc", "", "1e", "--3", "nan", "inf", "3m"])
+def test_parse_number_refuses(text: str) -> None:
+    with pytest.raises(InputError):
+        parse_number(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("90d", 2160.0),
+        ("2160h", 2160.0),
+        ("3w", 504.0),
+        ("45min", 0.75),
+        ("14.8", 355.2),
+        (2, 48.0),
+    ],
+)
+def test_parse_hours(text: str, hours: float) -> None:
+    assert parse_hours(text) == pytest.approx(hours)
+
+
+def test_parse_hours_refuses() -> None:
+    with pytest.raises(InputError, match="duration"):
+        parse_hours("ten days")
+
+
+@given(st.floats(min_value=1e-3, max_value=1e30, allow_nan=False))
+def test_number_round_trip(x: float) -> None:
+    assert parse_number(repr(x)) == x
+
+
+def test_display() -> None:
+    assert quantity(1_287_000, "kWh") == "1.29 GWh"
+    assert quantity(552_100, "kg") == "552 t"
+    assert quantity(5_576_000, "USD") == "$5.58M"
+    assert quantity(708_000, "L") == "708 kL"
+    assert count(3.14e23) == "3.14e23"
+    assert count(16384) == "16,384"
