@@ -80,8 +80,8 @@ def bill_table(bill: Bill, *, show_inputs: bool = True) -> RenderableType:
     parts: list[RenderableType] = [table]
     if show_inputs:
         inputs = Table(title="inputs", title_justify="left")
-        inputs.add_column("name", no_wrap=True, min_width=24)
-        inputs.add_column("value", justify="right", no_wrap=True, min_width=20)
+        inputs.add_column("name", no_wrap=True, min_width=22)
+        inputs.add_column("value", justify="right", no_wrap=True, min_width=16)
         inputs.add_column("origin", no_wrap=True, min_width=7)
         inputs.add_column("source", overflow="ellipsis", no_wrap=True, max_width=60)
         for name, a in bill.inputs.items():

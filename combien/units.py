@@ -137,7 +137,7 @@ def quantity(value: float | None, unit: str) -> str:
     if unit == "L":
         return si(value, "L")
     if unit == "USD":
-        return "$" + si(value, "").replace(" ", "")
+        return "$" + count(value) if abs(value) >= 1e6 else "$" + si(value, "").replace(" ", "")
     if unit == "h":
         return f"{_sig(value / 24, 3)} d" if abs(value) >= 48 else f"{_sig(value, 3)} h"
     return f"{_sig(value, 3)} {unit}"
