@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+EXTRAS := $(VENV)/.extras
+TORCH  ?= 2.13.0
 
 .PHONY: demo test lint typecheck pytest bench clean
 
@@ -14,6 +16,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# the optional integrations, tested with the real frameworks on the CPU build of PyTorch
+$(EXTRAS): $(STAMP)
+	$(BIN)/python -m pip install --quiet torch==$(TORCH)
+	$(BIN)/python -m pip install --quiet -e '.[dev,lightning,transformers,keras]'
+	touch $(EXTRAS)
+
 demo: $(STAMP)
 	$(BIN)/combien estimate --model llama-3.1-405b --location US --facility hyperscale
 
@@ -24,7 +32,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(EXTRAS)
 	$(BIN)/pytest
 
 test: lint typecheck pytest

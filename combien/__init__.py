@@ -25,10 +25,12 @@ _EXPORTS = {
     "ConflictError": "combien.errors",
     "InputError": "combien.errors",
     "Line": "combien.bill",
+    "Tracker": "combien.measure.tracker",
     "TrainingRun": "combien.spec",
     "UnknownNameError": "combien.errors",
     "catalog": "combien",
     "estimate": "combien.estimation",
+    "track": "combien.measure.tracker",
 }
 
 __all__ = [
@@ -38,10 +40,12 @@ __all__ = [
     "ConflictError",
     "InputError",
     "Line",
+    "Tracker",
     "TrainingRun",
     "UnknownNameError",
     "catalog",
     "estimate",
+    "track",
 ]
 
 if TYPE_CHECKING:
@@ -50,6 +54,7 @@ if TYPE_CHECKING:
     from combien.bill import Bill, Line
     from combien.errors import CombienError, ConflictError, InputError, UnknownNameError
     from combien.estimation import estimate
+    from combien.measure.tracker import Tracker, track
     from combien.spec import TrainingRun
 
 

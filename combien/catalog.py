@@ -168,6 +168,20 @@ class ModelPreset:
 
 
 @dataclass(frozen=True)
+class Cpu:
+    id: str
+    pattern: str
+    name: str
+    vendor: str
+    cores: float | None
+    threads: float | None
+    tdp_w: float
+    source: str
+    as_of: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class Default:
     id: str
     value: float
@@ -311,6 +325,41 @@ def conventions() -> Table[Convention]:
 @functools.cache
 def models() -> Table[ModelPreset]:
     return Table("model", _load("models.csv", ModelPreset))
+
+
+@functools.cache
+def cpus() -> tuple[Cpu, ...]:
+    return _load("cpus.csv", Cpu)
+
+
+@functools.cache
+def _cpu_patterns() -> list[tuple[re.Pattern[str], Cpu]]:
+    return [(re.compile(row.pattern, re.IGNORECASE), row) for row in cpus() if row.pattern]
+
+
+def cpu_for(model_name: str) -> Cpu | None:
+    """The cpus.csv row whose pattern matches a /proc/cpuinfo model name, if any."""
+    if not model_name:
+        return None
+    return next((row for pattern, row in _cpu_patterns() if pattern.search(model_name)), None)
+
+
+_VENDOR_WORDS = re.compile(r"nvidia|tesla|geforce|amd|instinct|radeon|google")
+
+
+def hardware_from_name(device_name: str) -> Hardware | None:
+    """The accelerator row a driver's device name refers to ('NVIDIA H100 80GB HBM3' → h100-sxm).
+
+    The longest id or alias contained in the normalised name wins; None when nothing matches.
+    """
+    wanted = _VENDOR_WORDS.sub("", normalise(device_name))
+    best: tuple[int, Hardware] | None = None
+    for row in hardware():
+        for name in (row.id, *row.aliases):
+            key = _VENDOR_WORDS.sub("", normalise(name))
+            if len(key) >= 2 and key in wanted and (best is None or len(key) > best[0]):
+                best = (len(key), row)
+    return best[1] if best else None
 
 
 @functools.cache

@@ -13,7 +13,8 @@ from combien.spec import TrainingRun
 
 _NULL_REASONS = {
     "energy_kwh": "facility energy needs the chip-hours and the hardware, or --it-energy-kwh",
-    "co2e_embodied_kg": "embodied carbon needs the chip-hours and the hardware",
+    "co2e_embodied_kg": "embodied carbon needs the chip-hours and the hardware; the total is "
+    "operational only",
     "cost_cloud_usd": "cloud cost needs the chip-hours and a price per chip-hour",
     "cost_ownership_usd": "ownership cost needs the chip-hours and a hardware price",
     "cost_hardware_capex_usd": "upfront hardware cost needs the number of chips "

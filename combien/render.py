@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from combien.units import count, quantity
 
@@ -113,3 +113,57 @@ def bill_markdown(bill: Bill) -> str:
         f"Ranges: 5th–95th percentile of {bill.samples:,} Monte Carlo samples (seed {bill.seed})."
     )
     return "\n".join(out) + "\n"
+
+
+def runs_table(rows: list[dict[str, Any]]) -> RenderableType:
+    """Tracked runs, newest first."""
+    import datetime as dt
+
+    from rich.table import Table
+
+    table = Table(title=f"runs ({len(rows)})", title_justify="left")
+    for column in (
+        "id",
+        "project",
+        "status",
+        "started",
+        "duration",
+        "energy (IT)",
+        "CO2e",
+        "command",
+    ):
+        table.add_column(column, overflow="ellipsis", no_wrap=column != "command")
+    for r in rows:
+        started = dt.datetime.fromtimestamp(r["started_at"]).strftime("%Y-%m-%d %H:%M")
+        table.add_row(
+            r["id"],
+            r["project"] or "",
+            r["status"],
+            started,
+            f"{r['duration_s']:.0f} s",
+            quantity(r["energy_kwh"], "kWh"),
+            quantity(r.get("co2e_kg"), "kg"),
+            r["command"] or "",
+        )
+    return table
+
+
+def compare_table(result: dict[str, Any]) -> RenderableType:
+    """Measured vs estimated, line by line."""
+    from rich.table import Table
+
+    units = {"kwh": "kWh", "kg": "kg", "l": "L", "usd": "USD"}
+    table = Table(title="measured vs estimated", title_justify="left")
+    for column in ("line", "measured", "estimated", "90% range", "measured ÷ estimated"):
+        table.add_column(column, justify="left" if column == "line" else "right")
+    for name, line in result["lines"].items():
+        unit = units[name.rsplit("_", 1)[-1]]
+        est = line["estimated"]
+        table.add_row(
+            name,
+            quantity(line["measured"], unit),
+            quantity(est["value"], unit) if est else "—",
+            f"{quantity(est['low'], unit)} – {quantity(est['high'], unit)}" if est else "—",
+            f"{line['ratio']:.2f}" if line["ratio"] is not None else "—",
+        )
+    return table

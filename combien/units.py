@@ -23,6 +23,10 @@ G_PER_KG = 1_000.0
 L_PER_ML = 1_000_000.0  # litres per megalitre
 HOURS_PER_DAY = 24.0
 SECONDS_PER_HOUR = 3_600.0
+J_PER_KWH = 3_600_000.0
+MILLI = 1e-3
+MICRO = 1e-6
+BYTES_PER_GB = 1e9
 
 _SUFFIX = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12, "P": 1e15}
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]?)\s*$")
@@ -85,6 +89,16 @@ def parse_hours(text: str | float | int, *, name: str = "duration") -> float:
 def kw(watts: Q) -> Q:
     """Watts → kilowatts (works on numpy arrays too)."""
     return watts / W_PER_KW
+
+
+def kwh_from_j(joules: Q) -> Q:
+    """Joules → kilowatt-hours."""
+    return joules / J_PER_KWH
+
+
+def j_from_kwh(kwh: Q) -> Q:
+    """Kilowatt-hours → joules."""
+    return kwh * J_PER_KWH
 
 
 def kg_from_g(grams: Q) -> Q:

@@ -61,8 +61,8 @@ def _carbon(x: Inputs, out: Outputs) -> None:
             x["embodied_lifetime_years"],
             x["hours_per_year"],
         )
-    if "co2e_operational_kg" in out and "co2e_embodied_kg" in out:
-        out["co2e_total_kg"] = out["co2e_operational_kg"] + out["co2e_embodied_kg"]
+    if "co2e_operational_kg" in out:  # without embodied data, the total is operational only
+        out["co2e_total_kg"] = out["co2e_operational_kg"] + out.get("co2e_embodied_kg", 0.0)
 
 
 def _water(x: Inputs, out: Outputs) -> None:

@@ -1,0 +1,84 @@
+"""Sensors: one small interface over energy counters and power meters.
+
+A sensor exposes the devices it covers and, on each `sample(now)`, the energy (J) each device
+used since the sensor was opened. Counter-based sensors (NVML total energy, RAPL) read hardware
+counters; power-based ones (NVML power, CPU estimate) integrate power over the sampling instants
+(trapezoid rule). `open_sensors` picks what the machine has; the others are reported, not raised.
+
+    Sensor
+     ├── NvmlSensor      NVIDIA GPUs (nvidia-ml-py): energy counter, else power sampling
+     ├── RaplSensor      CPU packages and DRAM (Linux powercap), wrap-around handled
+     ├── CpuEstimate     TDP × utilisation + memory power per GB (psutil), marked estimated
+     └── combien.testing.FakeSensor / ReplaySensor
+"""
+
+from __future__ import annotations
+
+import socket
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+MEASURED = "measured"
+ESTIMATED = "estimated"
+
+
+class SensorUnavailable(Exception):
+    """This sensor cannot work on this machine (no driver, no files, no permission)."""
+
+
+@dataclass(frozen=True)
+class Device:
+    """One thing whose energy is counted: a GPU, a CPU package, a DRAM domain."""
+
+    key: str
+    kind: str  # "gpu" | "cpu" | "dram"
+    name: str
+    method: str  # MEASURED | ESTIMATED
+    node: str = ""
+
+    def with_node(self, node: str) -> Device:
+        return Device(self.key, self.kind, self.name, self.method, node)
+
+
+class Sensor(ABC):
+    """Energy of some devices since the sensor was opened."""
+
+    devices: tuple[Device, ...] = ()
+
+    @abstractmethod
+    def sample(self, now: float) -> list[float]:
+        """Cumulative joules per device (same order as `devices`) at monotonic time `now`."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release what the sensor holds."""
+
+
+def hostname() -> str:
+    return socket.gethostname()
+
+
+def open_sensors(
+    *, scope: str = "process", all_gpus: bool = False, pid: int | None = None
+) -> tuple[list[Sensor], list[str]]:
+    """The sensors this machine offers, and a note for each kind that is not available.
+
+    GPUs: NVML. CPU and memory: RAPL where readable, else the TDP × utilisation estimate.
+    """
+    from combien.measure.cpu import CpuEstimate
+    from combien.measure.nvml import NvmlSensor
+    from combien.measure.rapl import RaplSensor
+    from combien.measure.scope import Scope
+
+    sensors: list[Sensor] = []
+    notes: list[str] = []
+    process_scope = Scope(scope, pid)
+    try:
+        sensors.append(NvmlSensor(all_gpus=all_gpus))
+    except SensorUnavailable as exc:
+        notes.append(f"no NVIDIA GPU measured: {exc}")
+    try:
+        sensors.append(RaplSensor(scope=process_scope))
+    except SensorUnavailable as exc:
+        notes.append(f"CPU and memory energy estimated (TDP × utilisation): RAPL {exc}")
+        sensors.append(CpuEstimate(scope=process_scope))
+    return sensors, notes
