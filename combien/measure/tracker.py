@@ -138,6 +138,7 @@ class Tracker:
         """Open the sensors and the store, take the first sample, start sampling."""
         if self.status != "created":
             return self
+        self._t0, self._wall0 = time.monotonic(), time.time()
         try:
             self._open()
         except Exception as exc:  # never take the job down
@@ -167,8 +168,6 @@ class Tracker:
         self._devices = [[d.with_node(self.node) for d in s.devices] for s in sensors]
         self._energy = [[0.0] * len(s.devices) for s in sensors]
         self._failed = [False] * len(sensors)
-        self._t0 = time.monotonic()
-        self._wall0 = time.time()
         self._last_flush = self._t0
         self._tick()
         if self.use_store and self._rank == 0:
@@ -207,12 +206,10 @@ class Tracker:
             )
 
     def _setup_distributed(self) -> None:
-        if self.distributed is False:
-            return
-        try:
-            import torch.distributed as dist
-        except Exception:
-            return
+        if self.distributed is False or "torch.distributed" not in sys.modules:
+            return  # a job that uses torch.distributed has imported it already
+        import torch.distributed as dist
+
         if not (dist.is_available() and dist.is_initialized()):
             return
         self.distributed = True
