@@ -55,8 +55,6 @@ def track_command(command: list[str], **options: Any) -> tuple[int, Any]:
 def stored_bill(run: dict[str, Any]) -> Any:
     """The bill of a stored run: the one written at its end, else rebuilt from its devices."""
     from combien.measure.measured import measured_bill
-    from combien.spec import TrainingRun
-
     devices = [
         (Device(d["key"], d["kind"], d["name"], d["method"], d["node"]), d["energy_j"])
         for d in run["devices"]
@@ -67,7 +65,15 @@ def stored_bill(run: dict[str, Any]) -> Any:
         "status": run["status"],
         "duration_s": run["duration_s"],
         "scope": run["scope"],
-        "nodes": sorted({d["node"] for d in run["devices"]}),
+        "nodes": [
+            {
+                "node": n,
+                "energy_kwh": sum(
+                    kwh_from_j(d["energy_j"]) for d in run["devices"] if d["node"] == n
+                ),
+            }
+            for n in sorted({d["node"] for d in run["devices"]})
+        ],
         "devices": [
             {
                 "node": d.node,
@@ -83,8 +89,7 @@ def stored_bill(run: dict[str, Any]) -> Any:
         "events": run["events"],
         "phases": run["phases"],
     }
-    site = TrainingRun.parse(run["options"] or {})
-    return measured_bill(site, devices, run["duration_s"], run=info)
+    return measured_bill(run["options"] or {}, devices, run["duration_s"], run=info)
 
 
 def get_run(store: Store, run_id: str) -> dict[str, Any]:

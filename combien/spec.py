@@ -12,30 +12,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from combien.errors import InputError
-from combien.units import HOURS_PER_DAY, parse_hours, parse_number
+from combien.units import HOURS_PER_DAY, parse_hours
+from combien.validate import NUMBERS, flag, number
 
 PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32")
 COMMITMENTS = ("on-demand", "1y", "3y")
 PREFERENCES = ("flop", "params", "chip-hours", "days", "mfu")
-
-_POSITIVE = (
-    "params",
-    "active_params",
-    "tokens",
-    "flop",
-    "chip_hours",
-    "chips",
-    "chip_power_w",
-    "it_energy_kwh",
-)
-_NON_NEGATIVE = ("grid", "ewif", "wue", "price_hour", "price_kwh")
-_FRACTIONS = ("mfu", "power_fraction")
-_AT_LEAST_ONE = ("pue", "server_overhead")
-
-
-def flag(field: str) -> str:
-    """The CLI flag of a field: chip_hours → --chip-hours."""
-    return "--" + field.replace("_", "-")
 
 
 class TrainingRun(BaseModel):
@@ -74,27 +56,10 @@ class TrainingRun(BaseModel):
     samples: int = 10_000
     seed: int = 0
 
-    @field_validator(*_POSITIVE, *_NON_NEGATIVE, *_FRACTIONS, *_AT_LEAST_ONE, mode="before")
+    @field_validator(*NUMBERS, mode="before")
     @classmethod
     def _number(cls, value: Any, info: Any) -> float | None:
-        if value is None:
-            return None
-        name = flag(info.field_name)
-        if not isinstance(value, str | int | float):
-            raise InputError(f"{name}: expected a number, got {value!r}", field=info.field_name)
-        number = parse_number(value, name=name)
-        field = info.field_name
-        if field in _POSITIVE and number <= 0:
-            raise InputError(f"{name} must be greater than 0 (got {value})", field=field)
-        if field in _NON_NEGATIVE and number < 0:
-            raise InputError(f"{name} cannot be negative (got {value})", field=field)
-        if field in _FRACTIONS and not 0 < number <= 1:
-            raise InputError(
-                f"{name} must be in (0, 1] (got {value}) — e.g. 0.4 for 40%", field=field
-            )
-        if field in _AT_LEAST_ONE and number < 1:
-            raise InputError(f"{name} must be at least 1 (got {value})", field=field)
-        return number
+        return None if value is None else number(info.field_name, value)
 
     @field_validator("days", mode="before")
     @classmethod

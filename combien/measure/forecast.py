@@ -13,8 +13,9 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
-from combien.engine.uncertainty import Z95
+Z95 = NormalDist().inv_cdf(0.95)
 
 
 @dataclass(frozen=True)

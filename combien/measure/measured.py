@@ -77,12 +77,13 @@ def _split(devices: list[tuple[Device, float]]) -> tuple[float, float]:
 
 
 def measured_bill(
-    site: TrainingRun,
+    options: dict[str, Any],
     devices: list[tuple[Device, float]],
     duration_s: float,
     run: dict[str, Any] | None = None,
 ) -> Bill:
-    """The bill of what was measured so far."""
+    """The bill of what was measured so far (`options`: site keys as for `estimate`)."""
+    site = TrainingRun.parse(options)
     measured, estimated = _split(devices)
     rel = catalog.default("estimated_energy_rel")
     low = measured + estimated * (rel.low or 1.0)
@@ -97,9 +98,13 @@ def measured_bill(
 
 
 def forecast_bill(
-    site: TrainingRun, devices: list[tuple[Device, float]], duration_s: float, forecast: Forecast
+    options: dict[str, Any],
+    devices: list[tuple[Device, float]],
+    duration_s: float,
+    forecast: Forecast,
 ) -> Bill:
     """The bill of the whole run, scaling what was measured by the forecast energy."""
+    site = TrainingRun.parse(options)
     measured, estimated = _split(devices)
     now = measured + estimated
     energy = forecast.energy_j

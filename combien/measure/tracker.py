@@ -33,7 +33,7 @@ from combien import catalog
 from combien.errors import InputError
 from combien.measure.forecast import Forecast, forecast
 from combien.measure.sensors import ESTIMATED, MEASURED, Device, Sensor, hostname, open_sensors
-from combien.spec import TrainingRun
+from combien.validate import NUMBERS, number
 
 log = logging.getLogger("combien.tracker")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,6 +51,25 @@ SITE_FIELDS = (
     "commitment",
     "hardware",
 )
+
+
+def _check_site(site: dict[str, Any]) -> dict[str, Any]:
+    """Validate site options now, before the job starts (names against the catalog)."""
+    tables: dict[str, Any] = {
+        "location": catalog.locations,
+        "facility": catalog.facilities,
+        "hardware": catalog.hardware,
+    }
+    checked: dict[str, Any] = {}
+    for key, value in site.items():
+        if key in NUMBERS:
+            checked[key] = number(key, value)
+        elif key in tables:
+            tables[key]().get(str(value))  # unknown names fail here
+            checked[key] = str(value)
+        else:
+            checked[key] = value
+    return checked
 
 
 def node_name() -> str:
@@ -85,15 +104,7 @@ class Tracker:
                 f"Tracker: unknown option {sorted(unknown)[0]!r} — site options are "
                 f"{', '.join(SITE_FIELDS)}"
             )
-        self.site = TrainingRun.parse({k: v for k, v in site.items() if v is not None})
-        for name, table in (
-            ("location", catalog.locations),
-            ("facility", catalog.facilities),
-            ("hardware", catalog.hardware),
-        ):
-            value = getattr(self.site, name)
-            if value is not None:
-                table().get(value)  # unknown names fail here, before the job starts
+        self.site = _check_site({k: v for k, v in site.items() if v is not None})
         if not interval_s > 0 or not flush_s > 0:
             raise InputError("Tracker: interval_s and flush_s must be greater than 0")
         if scope not in ("process", "machine"):
@@ -154,9 +165,11 @@ class Tracker:
         except Exception as exc:
             self._event("tracker-error", f"torch.distributed could not be used: {exc}")
         sensors: list[Sensor] = []
-        if self._sensors_given is not None:
+        if not self._reader:
+            pass  # one reader per node: another rank of this node measures its devices
+        elif self._sensors_given is not None:
             sensors = list(self._sensors_given)
-        elif self._reader:
+        else:
             try:
                 sensors, notes = open_sensors(
                     scope=self.scope, all_gpus=self.all_gpus, pid=self.pid
@@ -190,7 +203,7 @@ class Tracker:
                     "host": hostname(),
                     "scope": self.scope,
                     "flush_s": self.flush_s,
-                    "options": json.dumps(self.site.model_dump(exclude_defaults=True)),
+                    "options": json.dumps(self.site),
                 }
             )
         except Exception as exc:
@@ -457,21 +470,23 @@ class Tracker:
         return forecast_bill(self.site, self._device_energies(), self.duration_s, prediction)
 
     def run_info(self) -> dict[str, Any]:
-        devices = []
-        for d, e in self._device_energies():
-            from combien.units import kwh_from_j
+        from combien.units import kwh_from_j
 
+        devices: list[dict[str, Any]] = []
+        nodes: dict[str, float] = {}
+        for device, energy in self._device_energies():
+            kwh = kwh_from_j(energy)
             devices.append(
                 {
-                    "node": d.node,
-                    "key": d.key,
-                    "kind": d.kind,
-                    "name": d.name,
-                    "energy_kwh": kwh_from_j(e),
-                    "method": d.method,
+                    "node": device.node,
+                    "key": device.key,
+                    "kind": device.kind,
+                    "name": device.name,
+                    "energy_kwh": kwh,
+                    "method": device.method,
                 }
             )
-        nodes = sorted({str(d["node"]) for d in devices})
+            nodes[device.node] = nodes.get(device.node, 0.0) + kwh
         prediction = self.forecast()
         return {
             "id": self.id,
@@ -485,7 +500,7 @@ class Tracker:
                 if self.scope == "process"
                 else "whole machine"
             ),
-            "nodes": nodes,
+            "nodes": [{"node": n, "energy_kwh": e} for n, e in sorted(nodes.items())],
             "devices": devices,
             "forecast": prediction.to_dict() if prediction else None,
             "notes": list(dict.fromkeys(self.notes)),

@@ -1,0 +1,112 @@
+"""Tracker overhead against CodeCarbon on the same CPU-bound workload, same 1 s interval.
+
+For each tool, a fresh interpreter imports it, starts tracking, runs a CPU-bound loop on the main
+thread for SECONDS, stops. Reported:
+- import time of the package;
+- CPU time of every thread but the workload's (process CPU time minus the main thread's, both
+  from the kernel's precise clocks) and of any child processes, per minute of tracking, and as a
+  share of one core;
+- peak resident memory above the same workload untracked.
+
+    python bench/overhead.py [SECONDS]          # needs codecarbon installed to compare
+
+CodeCarbon runs as OfflineEmissionsTracker(country_iso_code="FRA", measure_power_secs=1), so it
+never reaches the network; combien as Tracker(location="FR", interval_s=1).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def child(tool: str, seconds: float) -> None:
+    t0 = time.perf_counter()
+    if tool == "combien":
+        import combien
+
+        tracker = combien.Tracker(
+            location="FR",
+            interval_s=1.0,
+            flush_s=5.0,
+            db=os.path.join(tempfile.mkdtemp(), "runs.db"),
+        )
+    elif tool == "codecarbon":
+        from codecarbon import OfflineEmissionsTracker
+
+        tracker = OfflineEmissionsTracker(
+            country_iso_code="FRA", measure_power_secs=1, save_to_file=False, log_level="error"
+        )
+    import_s = time.perf_counter() - t0
+    # CPU of every thread but this one (threads that ended included), to the nanosecond
+    before = time.process_time() - time.thread_time()
+    children_before = os.times().children_user + os.times().children_system
+    if tool != "none":
+        tracker.start()
+    end = time.perf_counter() + seconds
+    x = 0
+    while time.perf_counter() < end:  # the CPU-bound workload
+        x += 1
+    if tool != "none":
+        tracker.stop()
+    threads_cpu = time.process_time() - time.thread_time() - before
+    children = os.times().children_user + os.times().children_system - children_before
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "tool": tool,
+                "import_s": import_s,
+                "tracker_cpu_s": threads_cpu + children,
+                "seconds": seconds,
+                "peak_rss_mb": rss_mb,
+                "loops": x,
+            }
+        )
+    )
+
+
+def run(tool: str, seconds: float) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", tool, str(seconds)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+    tools = ["none", "combien"]
+    try:
+        import codecarbon  # noqa: F401
+
+        tools.append("codecarbon")
+    except ImportError:
+        print("codecarbon is not installed: only combien is measured")
+    results = {tool: run(tool, seconds) for tool in tools}
+    base = results["none"]
+    print(
+        f"{'tool':<12}{'import':>10}{'CPU s/min':>12}{'% of a core':>13}{'extra MB':>10}"
+        f"{'work done':>11}"
+    )
+    for tool, r in results.items():
+        per_min = r["tracker_cpu_s"] / r["seconds"] * 60
+        print(
+            f"{tool:<12}{r['import_s'] * 1000:>8.0f}ms{per_min:>12.3f}"
+            f"{per_min / 60 * 100:>12.2f}%{r['peak_rss_mb'] - base['peak_rss_mb']:>10.1f}"
+            f"{r['loops'] / base['loops']:>11.3f}"
+        )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2], float(sys.argv[3]))
+    else:
+        main()

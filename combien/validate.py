@@ -1,0 +1,45 @@
+"""Rules for input numbers, shared by the spec (pydantic) and the tracker (kept light)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from combien.errors import InputError
+from combien.units import parse_number
+
+POSITIVE = (
+    "params",
+    "active_params",
+    "tokens",
+    "flop",
+    "chip_hours",
+    "chips",
+    "chip_power_w",
+    "it_energy_kwh",
+)
+NON_NEGATIVE = ("grid", "ewif", "wue", "price_hour", "price_kwh")
+FRACTIONS = ("mfu", "power_fraction")
+AT_LEAST_ONE = ("pue", "server_overhead")
+NUMBERS = POSITIVE + NON_NEGATIVE + FRACTIONS + AT_LEAST_ONE
+
+
+def flag(field: str) -> str:
+    """The CLI flag of a field: chip_hours → --chip-hours."""
+    return "--" + field.replace("_", "-")
+
+
+def number(field: str, value: Any) -> float:
+    """Parse and range-check the value of a numeric field; one-line InputError otherwise."""
+    name = flag(field)
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InputError(f"{name}: expected a number, got {value!r}", field=field)
+    result = parse_number(value, name=name)
+    if field in POSITIVE and result <= 0:
+        raise InputError(f"{name} must be greater than 0 (got {value})", field=field)
+    if field in NON_NEGATIVE and result < 0:
+        raise InputError(f"{name} cannot be negative (got {value})", field=field)
+    if field in FRACTIONS and not 0 < result <= 1:
+        raise InputError(f"{name} must be in (0, 1] (got {value}) — e.g. 0.4 for 40%", field=field)
+    if field in AT_LEAST_ONE and result < 1:
+        raise InputError(f"{name} must be at least 1 (got {value})", field=field)
+    return result
