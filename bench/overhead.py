@@ -2,10 +2,10 @@
 
 For each tool, a fresh interpreter imports it, starts tracking, runs a CPU-bound loop on the main
 thread for SECONDS, stops. Reported:
-- import time of the package;
+- import time of the package (with the tracker constructed);
 - CPU time of every thread but the workload's (process CPU time minus the main thread's, both
   from the kernel's precise clocks) and of any child processes, per minute of tracking, and as a
-  share of one core;
+  share of one core; and the one-off CPU spent when tracking stops (writing the bill);
 - peak resident memory above the same workload untracked.
 
     python bench/overhead.py [SECONDS]          # needs codecarbon installed to compare
@@ -52,6 +52,7 @@ def child(tool: str, seconds: float) -> None:
     x = 0
     while time.perf_counter() < end:  # the CPU-bound workload
         x += 1
+    during = time.process_time() - time.thread_time() - before
     if tool != "none":
         tracker.stop()
     threads_cpu = time.process_time() - time.thread_time() - before

@@ -10,17 +10,17 @@ import csv
 import dataclasses
 import difflib
 import functools
-import io
+import os
 import re
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, TypeVar
 
 from combien.errors import DataError, UnknownNameError
 
 T = TypeVar("T")
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
 @dataclass(frozen=True)
@@ -197,8 +197,9 @@ class Default:
 
 
 def _read_rows(filename: str) -> list[dict[str, str]]:
-    text = resources.files("combien.data").joinpath(filename).read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+    path = os.path.join(DATA_DIR, filename)
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 def _convert(raw: str | None, annotation: Any, where: str) -> Any:

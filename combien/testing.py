@@ -82,6 +82,8 @@ class Trace:
 class ReplaySensor(Sensor):
     """Replays a trace as a power meter; `speed` trace-seconds pass per second of `now`."""
 
+    power_sampled = True
+
     def __init__(self, trace: Trace, *, speed: float = 1.0, name: str = "Replayed GPU") -> None:
         self.trace, self.speed = trace, speed
         self.devices = tuple(

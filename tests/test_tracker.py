@@ -201,7 +201,7 @@ def test_concurrent_writers(tmp_path: Path) -> None:
     assert set(ids) <= set(runs)
     for run_id in ids:
         assert runs[run_id]["status"] == "finished"
-        assert len(store.samples(run_id)) >= 20
+        assert len(store.samples(run_id)) >= 5  # counters are read at each 0.1 s flush
     check = sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0]
     assert check == "ok"
 

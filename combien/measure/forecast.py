@@ -13,9 +13,13 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from statistics import NormalDist
 
-Z95 = NormalDist().inv_cdf(0.95)
+
+def _z95() -> float:
+    """The 95th percentile of a standard normal (1.6449)."""
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(0.95)
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ def _project(points: list[tuple[float, float]], done: float, total: float) -> Pr
     span = done / max(1, len(rates))
     var_unit *= span
     variance = remaining * var_unit + remaining**2 * var_unit / done
-    half = Z95 * math.sqrt(max(0.0, variance))
+    half = _z95() * math.sqrt(max(0.0, variance))
     central = current + remaining * mean
     return Projection(central, max(current, central - half), central + half)
 

@@ -68,6 +68,7 @@ class NvmlSensor(Sensor):
         )
         starts = [self._counter(h) for h in self.handles]
         self.counter = [start is not None for start in starts]
+        self.power_sampled = not all(self.counter)
         self._start = [start or 0.0 for start in starts]
         self._energy = [0.0] * len(self.handles)
         self._last: list[tuple[float, float] | None] = [None] * len(self.handles)

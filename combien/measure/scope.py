@@ -8,9 +8,11 @@ are attributed to the process tree by its share of the machine's busy CPU time w
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 SCOPES = ("process", "machine")
+REFRESH_S = 10.0  # how often the tree is scanned for new children
 
 
 class Scope:
@@ -27,30 +29,37 @@ class Scope:
         self.cores = psutil.cpu_count() or 1
         self._root = psutil.Process(self.pid)
         self._procs: dict[int, Any] = {}
-        self._tree_cpu_prev = self._tree_cpu_s()
+        self._scanned = 0.0
+        self._memory = 0
+        self._tree_cpu_prev = self._tree_usage()[0]
         self._busy_prev = self._machine_busy_s()
 
     def _tree(self) -> list[Any]:
-        try:
-            procs = [self._root, *self._root.children(recursive=True)]
-        except self.psutil.Error:
-            return []
-        # keep the same Process objects so that cpu_times stay comparable
-        alive = {}
-        for proc in procs:
-            alive[proc.pid] = self._procs.get(proc.pid, proc)
-        self._procs = alive
-        return list(alive.values())
+        """The processes of the tree; the (costly) scan for children is redone every
+        `REFRESH_S` seconds, the same Process objects kept so that their CPU times compare."""
+        now = time.monotonic()
+        if now - self._scanned >= REFRESH_S or not self._procs:
+            self._scanned = now
+            try:
+                found = [self._root, *self._root.children(recursive=True)]
+            except self.psutil.Error:
+                found = []
+            self._procs = {p.pid: self._procs.get(p.pid, p) for p in found}
+        return list(self._procs.values())
 
-    def _tree_cpu_s(self) -> float:
-        total = 0.0
+    def _tree_usage(self) -> tuple[float, float]:
+        """(CPU seconds, resident bytes) of the tree; one /proc pass per process."""
+        cpu, rss = 0.0, 0
         for proc in self._tree():
             try:
-                times = proc.cpu_times()
-                total += times.user + times.system
+                with proc.oneshot():
+                    times = proc.cpu_times()
+                    cpu += times.user + times.system
+                    rss += proc.memory_info().rss
             except self.psutil.Error:
-                continue
-        return total
+                self._procs.pop(proc.pid, None)
+        self._memory = rss
+        return cpu, float(rss)
 
     def _machine_busy_s(self) -> float:
         times = self.psutil.cpu_times()
@@ -58,7 +67,7 @@ class Scope:
 
     def interval(self) -> tuple[float, float]:
         """Since the last call: (tree CPU seconds, machine busy CPU seconds)."""
-        tree, busy = self._tree_cpu_s(), self._machine_busy_s()
+        tree, busy = self._tree_usage()[0], self._machine_busy_s()
         # a child that exited takes its CPU time with it: never count negative time
         d_tree = max(0.0, tree - self._tree_cpu_prev)
         d_busy = max(0.0, busy - self._busy_prev)
@@ -66,15 +75,10 @@ class Scope:
         return d_tree, d_busy
 
     def memory_gb(self) -> float:
-        """Resident memory of the tree (process scope) or used memory (machine scope), GB."""
+        """Resident memory of the tree at the last `interval()` (process scope), or used
+        memory (machine scope), GB."""
         from combien.units import BYTES_PER_GB
 
         if self.kind == "machine":
             return float(self.psutil.virtual_memory().used) / BYTES_PER_GB
-        total = 0
-        for proc in self._tree():
-            try:
-                total += proc.memory_info().rss
-            except self.psutil.Error:
-                continue
-        return total / BYTES_PER_GB
+        return self._memory / BYTES_PER_GB

@@ -14,7 +14,7 @@ counters; power-based ones (NVML power, CPU estimate) integrate power over the s
 
 from __future__ import annotations
 
-import socket
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -44,6 +44,9 @@ class Sensor(ABC):
     """Energy of some devices since the sensor was opened."""
 
     devices: tuple[Device, ...] = ()
+    #: True when energy is integrated from power samples, which must then be frequent; False
+    #: when the sensor reads cumulative counters (energy, CPU time), which can be read seldom
+    power_sampled: bool = False
 
     @abstractmethod
     def sample(self, now: float) -> list[float]:
@@ -54,7 +57,7 @@ class Sensor(ABC):
 
 
 def hostname() -> str:
-    return socket.gethostname()
+    return os.uname().nodename
 
 
 def open_sensors(

@@ -7,23 +7,21 @@
                 t.progress(step + 1, 1000)
     t.bill()          # the measured Bill (combien.bill/1 + a `run` object)
 
-A background thread samples every `interval_s` (power sensors integrate between samples; energy
-counters are read at the same instants and at phase boundaries) and flushes to the store every
-`flush_s`. Nothing the tracker does raises into the job: sensor and store failures become events
-and warnings, and the data stays in memory (and in a fallback file) when the store is unwritable.
+A background thread reads power-sampled sensors every `interval_s` (they integrate between
+samples), and cumulative counters (NVML energy, RAPL, CPU time) every `counter_interval_s`
+(default: the flush interval) and at phase boundaries; it flushes to the store every `flush_s`.
+Progress is paired with energy at each counter read, for the forecast. Nothing the tracker does
+raises into the job: sensor and store failures become events and warnings, and the data stays
+in memory (and in a fallback file) when the store is unwritable.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import logging
 import os
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import TracebackType
@@ -35,7 +33,19 @@ from combien.measure.forecast import Forecast, forecast
 from combien.measure.sensors import ESTIMATED, MEASURED, Device, Sensor, hostname, open_sensors
 from combien.validate import NUMBERS, number
 
-log = logging.getLogger("combien.tracker")
+
+def _debug(message: str, *args: object) -> None:
+    import logging
+
+    logging.getLogger("combien.tracker").debug(message, *args)
+
+
+def _fallback_file(run_id: str) -> str:
+    import tempfile
+
+    handle, path = tempfile.mkstemp(prefix=f"combien-run-{run_id}-", suffix=".jsonl")
+    os.close(handle)
+    return path
 F = TypeVar("F", bound=Callable[..., Any])
 
 SITE_FIELDS = (
@@ -86,6 +96,7 @@ class Tracker:
         project: str | None = None,
         interval_s: float = 1.0,
         flush_s: float = 5.0,
+        counter_interval_s: float | None = None,
         scope: str = "process",
         all_gpus: bool = False,
         pid: int | None = None,
@@ -112,11 +123,12 @@ class Tracker:
         if total is not None and not total > 0:
             raise InputError("Tracker: total must be greater than 0")
         self.project, self.interval_s, self.flush_s = project, interval_s, flush_s
+        self.counter_interval_s = counter_interval_s or max(interval_s, flush_s)
         self.scope, self.all_gpus, self.pid, self.db = scope, all_gpus, pid, db
         self.use_store, self.command, self.echo = store, command, echo
         self.total = total
         self.distributed = distributed
-        self.id = uuid.uuid4().hex[:12]
+        self.id = os.urandom(6).hex()
         self.status = "created"
         self.node = node_name()
         self.notes: list[str] = []
@@ -138,6 +150,8 @@ class Tracker:
         self._t0 = 0.0
         self._wall0 = 0.0
         self._last_flush = 0.0
+        self._last_counters = 0.0
+        self._power_sampled = False
         self._elapsed = 0.0
         self._gathered: list[dict[str, Any]] | None = None
         self._rank = 0
@@ -178,6 +192,7 @@ class Tracker:
             except Exception as exc:
                 self._event("tracker-error", f"no sensor could be opened: {exc}")
         self._sensors = sensors
+        self._power_sampled = any(sensor.power_sampled for sensor in sensors)
         self._devices = [[d.with_node(self.node) for d in s.devices] for s in sensors]
         self._energy = [[0.0] * len(s.devices) for s in sensors]
         self._failed = [False] * len(sensors)
@@ -187,6 +202,8 @@ class Tracker:
             self._open_store()
 
     def _open_store(self) -> None:
+        import json
+
         from combien.store import Store
 
         try:
@@ -208,10 +225,7 @@ class Tracker:
             )
         except Exception as exc:
             self._store = None
-            handle, self._fallback = tempfile.mkstemp(
-                prefix=f"combien-run-{self.id}-", suffix=".jsonl"
-            )
-            os.close(handle)
+            self._fallback = _fallback_file(self.id)
             self._event(
                 "store-unwritable",
                 f"the run store cannot be written ({exc}); samples "
@@ -254,7 +268,7 @@ class Tracker:
                     )
         except Exception as exc:
             self._event("tracker-error", f"the tracker could not close cleanly: {exc}")
-            log.warning("combien: %s", exc)
+            _debug("combien: %s", exc)
         finally:
             for sensor in self._sensors:
                 with suppress(Exception):
@@ -275,17 +289,27 @@ class Tracker:
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):
             try:
+                now = time.monotonic()
+                counters_due = now - self._last_counters >= self.counter_interval_s
+                flush_due = now - self._last_flush >= self.flush_s
+                if not (counters_due or flush_due or self._power_sampled):
+                    continue
                 with self._lock:
-                    self._tick()
-                    if time.monotonic() - self._last_flush >= self.flush_s:
+                    self._tick(power_only=not (counters_due or flush_due))
+                    if flush_due:
                         self._flush()
             except Exception as exc:  # keep sampling whatever happens
-                log.debug("combien tracker tick failed: %s", exc)
+                _debug("combien tracker tick failed: %s", exc)
 
-    def _tick(self) -> None:
+    def _tick(self, power_only: bool = False) -> None:
+        """Read the sensors (only the power-sampled ones if `power_only`)."""
         now = time.monotonic()
         wall = self._wall0 + (now - self._t0)
+        if not power_only:
+            self._last_counters = now
         for i, sensor in enumerate(self._sensors):
+            if power_only and not sensor.power_sampled:
+                continue
             try:
                 values = sensor.sample(now)
             except Exception as exc:
@@ -305,6 +329,8 @@ class Tracker:
             for device, energy in zip(self._devices[i], values, strict=False):
                 self._buffer.append((wall, device.node, device.key, float(energy)))
         self._elapsed = now - self._t0
+        if not power_only and self.total and self._done > 0:
+            self._history.append((self._elapsed, self._done, self.energy_j))
 
     def _event(self, code: str, message: str) -> None:
         self._events.append((time.time(), code, message))
@@ -343,10 +369,7 @@ class Tracker:
                 return
             except Exception as exc:
                 self._store = None
-                handle, self._fallback = tempfile.mkstemp(
-                    prefix=f"combien-run-{self.id}-", suffix=".jsonl"
-                )
-                os.close(handle)
+                self._fallback = _fallback_file(self.id)
                 events.append(
                     (
                         time.time(),
@@ -355,6 +378,8 @@ class Tracker:
                     )
                 )
         if self._fallback:
+            import json
+
             try:
                 with open(self._fallback, "a", encoding="utf-8") as fh:
                     for t, node, key, energy in samples:
@@ -385,19 +410,17 @@ class Tracker:
                         (name, start_wall, time.time(), self.energy_j - start_energy)
                     )
             except Exception as exc:
-                log.debug("combien phase %s: %s", name, exc)
+                _debug("combien phase %s: %s", name, exc)
 
     def progress(self, done: float, total: float | None = None) -> Forecast | None:
         """Record that `done` units of `total` are done; returns the updated forecast."""
         try:
             if total is not None:
-                self.total = total
-            self._done = done
-            with self._lock:
-                self._history.append((time.monotonic() - self._t0, done, self.energy_j))
+                self.total = float(total)
+            self._done = float(done)
             return self.forecast()
         except Exception as exc:
-            log.debug("combien progress: %s", exc)
+            _debug("combien progress: %s", exc)
             return None
 
     def step(self, n: float = 1) -> Forecast | None:
