@@ -35,7 +35,7 @@ class PowerOnly:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._nvml, name)
 
-    def nvmlDeviceGetTotalEnergyConsumption(self, handle: Any) -> int:  # noqa: N802
+    def nvmlDeviceGetTotalEnergyConsumption(self, handle: Any) -> int:
         raise self._nvml.NVMLError(self._nvml.NVML_ERROR_NOT_SUPPORTED)
 
 

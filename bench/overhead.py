@@ -52,7 +52,7 @@ def child(tool: str, seconds: float) -> None:
     x = 0
     while time.perf_counter() < end:  # the CPU-bound workload
         x += 1
-    during = time.process_time() - time.thread_time() - before
+    time.process_time() - time.thread_time() - before
     if tool != "none":
         tracker.stop()
     threads_cpu = time.process_time() - time.thread_time() - before

@@ -55,6 +55,7 @@ def track_command(command: list[str], **options: Any) -> tuple[int, Any]:
 def stored_bill(run: dict[str, Any]) -> Any:
     """The bill of a stored run: the one written at its end, else rebuilt from its devices."""
     from combien.measure.measured import measured_bill
+
     devices = [
         (Device(d["key"], d["kind"], d["name"], d["method"], d["node"]), d["energy_j"])
         for d in run["devices"]

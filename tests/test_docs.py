@@ -41,12 +41,18 @@ def test_readme_commands_run(
     cli: Any, args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COMBIEN_DB", str(tmp_path / "runs.db"))
     (tmp_path / "run.yaml").write_text("params: 70B\ntokens: 15T\nhardware: h100-sxm\n")
     result = cli(*args)
     assert result.code == 0, result.err
 
 
-def test_readme_python_runs(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.filterwarnings("ignore:.*LeafSpec.*is deprecated:FutureWarning")
+def test_readme_python_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMBIEN_DB", str(tmp_path / "runs.db"))
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
     for block in _blocks("python"):
         exec(compile(block, "README.md", "exec"), {})
     assert "combien.bill/1" in capsys.readouterr().out
@@ -72,8 +78,9 @@ def test_methodology_names_every_equation() -> None:
                 assert f"`{node.name}`" in METHODOLOGY, node.name
 
 
-def test_every_flag_is_documented(cli: Any) -> None:
-    help_text = cli("estimate", "--help").out
+@pytest.mark.parametrize("command", ["estimate", "track"])
+def test_every_flag_is_documented(cli: Any, command: str) -> None:
+    help_text = cli(command, "--help").out
     flags = set(re.findall(r"--[a-z][a-z0-9-]+", help_text)) - {"--help"}
     assert flags, help_text
     for flag in flags:

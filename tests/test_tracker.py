@@ -328,3 +328,17 @@ def test_runs_list_export_compare(
     assert line["ratio"] == pytest.approx(1 / (0.75 * 1.821), rel=0.15)
     assert cli("runs", "show", "nope").code == 2
     assert cli("runs", "compare", t.id, "--spec", str(spec)).code == 0
+
+
+def test_nvml_error_mid_run_loses_nothing_with_the_counter(tmp_path: Path) -> None:
+    from combien.measure.nvml import NvmlSensor
+    from combien.testing import FakeNvml
+
+    t0 = time.monotonic()
+    nvml = FakeNvml(clock=lambda: time.monotonic() - t0, fail=lambda t: 0.15 <= t < 0.3)
+    with combien.Tracker(db=str(tmp_path / "r.db"), sensors=[NvmlSensor(nvml=nvml)], **FAST) as t:
+        time.sleep(0.5)
+    codes = [e["code"] for e in Store(tmp_path / "r.db").run(t.id)["events"]]
+    assert "sensor-gap" in codes and "sensor-recovered" in codes
+    # the board's counter kept counting through the gap: 300 W over the whole run
+    assert t.energy_j == pytest.approx(300 * t.duration_s, rel=0.1)

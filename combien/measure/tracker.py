@@ -46,6 +46,8 @@ def _fallback_file(run_id: str) -> str:
     handle, path = tempfile.mkstemp(prefix=f"combien-run-{run_id}-", suffix=".jsonl")
     os.close(handle)
     return path
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 SITE_FIELDS = (
