@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check combien tests bench
 	$(BIN)/ruff format --check combien tests bench
 
-typecheck: $(STAMP)
+typecheck: $(EXTRAS)
 	$(BIN)/mypy
 
 pytest: $(EXTRAS)
