@@ -342,3 +342,22 @@ def test_nvml_error_mid_run_loses_nothing_with_the_counter(tmp_path: Path) -> No
     assert "sensor-gap" in codes and "sensor-recovered" in codes
     # the board's counter kept counting through the gap: 300 W over the whole run
     assert t.energy_j == pytest.approx(300 * t.duration_s, rel=0.1)
+
+
+def test_forecast_bill_of_the_whole_run(tmp_path: Path) -> None:
+    gpu = FakeSensor([700.0] * 4, name="NVIDIA H100 80GB HBM3")
+    t = combien.Tracker(location="FR", db=str(tmp_path / "r.db"), sensors=[gpu], total=10,
+                        interval_s=0.02, flush_s=0.05)
+    t.start()
+    for step in range(1, 5):
+        time.sleep(0.06)
+        t.progress(step)
+    time.sleep(0.06)
+    partial, whole = t.bill(), t.forecast_bill()
+    t.stop()
+    assert whole is not None and whole.extra["forecast"]["total"] == 10
+    # 4 of 10 steps done: the whole run costs about 10/4 of what was measured so far
+    ratio = whole.energy_kwh.value / partial.energy_kwh.value
+    assert 1.8 < ratio < 3.2
+    for line in (whole.co2e_total_kg, whole.water_total_l, whole.cost_cloud_usd):
+        assert line is not None and line.low <= line.value <= line.high
