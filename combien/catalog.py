@@ -182,6 +182,23 @@ class Cpu:
 
 
 @dataclass(frozen=True)
+class Architecture:
+    id: str
+    params: float | None
+    active_params: float | None
+    layers: float
+    d_model: float | None
+    heads: float | None
+    kv_heads: float
+    head_dim: float
+    vocab: float | None
+    context: float | None
+    source: str
+    as_of: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class Default:
     id: str
     value: float
@@ -326,6 +343,16 @@ def conventions() -> Table[Convention]:
 @functools.cache
 def models() -> Table[ModelPreset]:
     return Table("model", _load("models.csv", ModelPreset))
+
+
+@functools.cache
+def _architectures() -> dict[str, Architecture]:
+    return {row.id: row for row in _load("architectures.csv", Architecture)}
+
+
+def architecture(model_id: str) -> Architecture | None:
+    """The shape (layers, KV heads, head size) of a preset model, if known."""
+    return _architectures().get(model_id)
 
 
 @functools.cache

@@ -134,6 +134,146 @@ def estimate(
     _emit_bill(bill, output_format)
 
 
+@app.command()
+def infer(
+    model: Annotated[str | None, _opt("Preset model (see `combien data models`).", _W)] = None,
+    params: Annotated[str | None, _opt("Parameters, e.g. 70B.", _W)] = None,
+    active_params: Annotated[str | None, _opt("Active parameters per token (MoE).", _W)] = None,
+    tokens_in: Annotated[str | None, _opt("Input (prompt) tokens per request.", _W)] = None,
+    tokens_out: Annotated[str | None, _opt("Output tokens per request.", _W)] = None,
+    requests_per_day: Annotated[str | None, _opt("Traffic, requests per day.", _W)] = None,
+    rps: Annotated[str | None, _opt("Traffic, requests per second.", _W)] = None,
+    hardware: Annotated[str | None, _opt("Serving accelerator (default h100-sxm).", _H)] = None,
+    gpus: Annotated[
+        str | None, _opt("Accelerators per replica (default: from memory).", _H)
+    ] = None,
+    batch: Annotated[str | None, _opt("Concurrent requests per replica.", _H)] = None,
+    precision: Annotated[str | None, _opt("Weights: bf16 (default), fp8, int8, int4.", _H)] = None,
+    utilisation: Annotated[str | None, _opt("Share of time replicas are busy, 0–1.", _H)] = None,
+    request_energy_kwh: Annotated[
+        str | None, _opt("IT energy of one request (kWh): replaces the model.", _M)
+    ] = None,
+    location: Annotated[str | None, _opt("Country, region or cloud region.", _S)] = None,
+    facility: Annotated[str | None, _opt("Facility preset.", _S)] = None,
+    pue: Annotated[str | None, _opt("Power usage effectiveness (≥ 1).", _S)] = None,
+    wue: Annotated[str | None, _opt("On-site WUE, L/kWh of IT energy.", _S)] = None,
+    grid: Annotated[str | None, _opt("Grid carbon intensity, gCO2e/kWh.", _S)] = None,
+    ewif: Annotated[str | None, _opt("Water intensity of electricity, L/kWh.", _S)] = None,
+    price_hour: Annotated[str | None, _opt("Cloud price, USD per accelerator-hour.", _P)] = None,
+    price_kwh: Annotated[str | None, _opt("Electricity price, USD/kWh.", _P)] = None,
+    provider: Annotated[str | None, _opt("Cloud provider for prices.", _P)] = None,
+    commitment: Annotated[str | None, _opt("Cloud commitment: on-demand, 1y, 3y.", _P)] = None,
+    spec: Annotated[
+        Path | None, _opt("YAML file with the same keys (flags override it).", _M)
+    ] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="table, json or markdown.", rich_help_panel=_M)
+    ] = Format.table,
+    samples: Annotated[int | None, _opt("Monte Carlo samples (default 10000).", _M)] = None,
+    seed: Annotated[int | None, _opt("Random seed (default 0).", _M)] = None,
+) -> None:
+    """The cost of serving a model: per request, per 1,000, per day and per year."""
+    from combien.inference import infer as run_infer
+    from combien.spec import InferenceRun
+
+    flags = {
+        k: v
+        for k, v in locals().items()
+        if k not in {"spec", "output_format", "run_infer", "InferenceRun"} and v is not None
+    }
+    data = _yaml_mapping(spec) if spec else {}
+    bill = run_infer(InferenceRun.parse({**data, **flags}))
+    if output_format is Format.json:
+        sys.stdout.write(bill.to_json() + "\n")
+    elif output_format is Format.markdown:
+        from combien.render import inference_markdown
+
+        sys.stdout.write(inference_markdown(bill))
+    else:
+        from combien.render import inference_table
+
+        _print(inference_table(bill))
+
+
+@app.command()
+def lifecycle(
+    model: Annotated[
+        str | None, _opt("Preset: its training run and its size for serving.", _W)
+    ] = None,
+    params: Annotated[str | None, _opt("Parameters, e.g. 70B.", _W)] = None,
+    active_params: Annotated[str | None, _opt("Active parameters per token (MoE).", _W)] = None,
+    tokens: Annotated[str | None, _opt("Training tokens, e.g. 15T.", _W)] = None,
+    flop: Annotated[str | None, _opt("Training compute in FLOP.", _W)] = None,
+    chip_hours: Annotated[str | None, _opt("Training accelerator-hours.", _H)] = None,
+    hardware: Annotated[str | None, _opt("Training accelerator.", _H)] = None,
+    chips: Annotated[str | None, _opt("Training accelerators.", _H)] = None,
+    serve_hardware: Annotated[
+        str | None, _opt("Serving accelerator (default h100-sxm).", _H)
+    ] = None,
+    tokens_in: Annotated[str | None, _opt("Input tokens per request.", _W)] = None,
+    tokens_out: Annotated[str | None, _opt("Output tokens per request.", _W)] = None,
+    requests_per_day: Annotated[str | None, _opt("Traffic, requests per day.", _W)] = None,
+    rps: Annotated[str | None, _opt("Traffic, requests per second.", _W)] = None,
+    months: Annotated[float, typer.Option(help="Months of serving.", rich_help_panel=_W)] = 12.0,
+    location: Annotated[
+        str | None, _opt("Where both run: FR, US-IA, aws:us-east-1 ...", _S)
+    ] = None,
+    facility: Annotated[str | None, _opt("Facility preset.", _S)] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="table, json or markdown.", rich_help_panel=_M)
+    ] = Format.table,
+) -> None:
+    """A model's whole life: the training bill, then months of serving; when serving overtakes."""
+    from combien.lifecycle import lifecycle as run_lifecycle
+    from combien.spec import InferenceRun, TrainingRun
+
+    if not months > 0:
+        raise InputError(f"--months must be greater than 0 (got {months})", field="months")
+    site = {"location": location, "facility": facility}
+    train = {
+        "model": model,
+        "params": params,
+        "active_params": active_params,
+        "tokens": tokens,
+        "flop": flop,
+        "chip_hours": chip_hours,
+        "hardware": hardware,
+        "chips": chips,
+        **site,
+    }
+    serve = {
+        "model": model,
+        "params": params,
+        "active_params": active_params,
+        "hardware": serve_hardware,
+        "tokens_in": tokens_in,
+        "tokens_out": tokens_out,
+        "requests_per_day": requests_per_day,
+        "rps": rps,
+        **site,
+    }
+    result = run_lifecycle(
+        TrainingRun.parse({k: v for k, v in train.items() if v is not None}),
+        InferenceRun.parse({k: v for k, v in serve.items() if v is not None}),
+        months,
+    )
+    if output_format is Format.json:
+        sys.stdout.write(result.to_json() + "\n")
+        return
+    from combien.render import lifecycle_markdown, lifecycle_table
+
+    if output_format is Format.markdown:
+        sys.stdout.write(lifecycle_markdown(result))
+    else:
+        _print(lifecycle_table(result))
+
+
+def _yaml_mapping(path: Path) -> dict[str, Any]:
+    from combien.spec import read_yaml
+
+    return read_yaml(path)
+
+
 def _emit_bill(bill: Any, output_format: Format, stream: Any = None) -> None:
     out = stream or sys.stdout
     if output_format is Format.json:

@@ -167,3 +167,144 @@ def compare_table(result: dict[str, Any]) -> RenderableType:
             f"{line['ratio']:.2f}" if line["ratio"] is not None else "—",
         )
     return table
+
+
+_INFER_ROWS: list[tuple[str, str, str]] = [
+    ("Energy (facility)", "energy_kwh", "kWh"),
+    ("CO2e (operational + embodied)", "co2e_total_kg", "kg"),
+    ("Water (on-site + off-site)", "water_total_l", "L"),
+    ("Cost", "cost_usd", "USD"),
+]
+
+
+def inference_rows(bill: Any) -> list[tuple[str, ...]]:
+    """(line, per request, per 1,000, per day, per year), each 'value [low–high]'."""
+    blocks = [bill.per_request, bill.scaled(1000), bill.per_day(), bill.per_year()]
+    rows = []
+    for label, key, unit in _INFER_ROWS:
+        cells = []
+        for block in blocks:
+            line = block.get(key) if block else None
+            cells.append(
+                f"{quantity(line.value, unit)} [{quantity(line.low, unit)}–"
+                f"{quantity(line.high, unit)}]"
+                if line
+                else "—"
+            )
+        rows.append((label, *cells))
+    return rows
+
+
+def _serving_text(bill: Any) -> str:
+    s = bill.serving
+    parts = []
+    if "gpus_per_replica" in s:
+        parts.append(
+            f"{s['gpus_per_replica']} × {s['hardware']} per replica "
+            f"({s['replica_memory_gb']:,.0f} GB)"
+        )
+    if "tokens_per_s_per_replica" in s:
+        parts.append(f"{s['tokens_per_s_per_replica']:,.0f} output tokens/s per replica")
+    if s.get("replicas"):
+        parts.append(
+            f"{s['replicas']:,} replicas = {s['gpus_total']:,} accelerators for "
+            f"{count(bill.requests_per_day)} requests/day"
+        )
+    b = bill.requests_per_500ml
+    parts.append(f"{b.value:,.1f} requests per 500 mL of water [{b.low:,.1f}–{b.high:,.1f}]")
+    return "; ".join(parts)
+
+
+def inference_table(bill: Any) -> RenderableType:
+    """The inference bill as rich renderables."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    labels = " · ".join(
+        v for k, v in bill.labels.items() if k in ("model", "hardware", "location", "facility")
+    )
+    table = Table(title=f"combien — serving bill: {labels}", title_justify="left")
+    for column in ("line", "per request", "per 1,000 requests", "per day", "per year"):
+        table.add_column(column, justify="left" if column == "line" else "right")
+    for row in inference_rows(bill):
+        table.add_row(*row)
+    parts: list[RenderableType] = [table, Text(_serving_text(bill))]
+    parts += [Text(f"! {w.message}", style="yellow") for w in bill.warnings]
+    return Group(*parts)
+
+
+def inference_markdown(bill: Any) -> str:
+    labels = " · ".join(bill.labels.values())
+    out = [
+        f"## combien — serving bill: {labels}",
+        "",
+        "| line | per request | per 1,000 requests | per day | per year |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    out += ["| " + " | ".join(row) + " |" for row in inference_rows(bill)]
+    out += ["", _serving_text(bill), ""]
+    out += [f"- {w.message}" for w in bill.warnings]
+    return "\n".join(out) + "\n"
+
+
+_LIFE_UNITS = {"energy_kwh": "kWh", "co2e_kg": "kg", "water_l": "L", "cost_usd": "USD"}
+
+
+def lifecycle_rows(result: Any) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for row in result.rows():
+        unit = _LIFE_UNITS[row["quantity"]]
+
+        def cell(line: dict[str, float] | None, unit: str = unit) -> str:
+            return quantity(line["value"], unit) if line else "—"
+
+        day = row.get("serving_overtakes_training_day")
+        when = f"day {day['value']:,.0f} [{day['low']:,.0f}–{day['high']:,.0f}]" if day else "—"
+        rows.append(
+            (
+                row["quantity"],
+                cell(row["training"]),
+                cell(row["serving_per_day"]),
+                cell(row.get("serving")),
+                cell(row.get("total")),
+                when,
+            )
+        )
+    return rows
+
+
+_LIFE_HEADER = (
+    "quantity",
+    "training",
+    "serving per day",
+    "serving",
+    "total",
+    "serving overtakes training",
+)
+
+
+def lifecycle_table(result: Any) -> RenderableType:
+    from rich.table import Table
+
+    table = Table(
+        title=f"combien — a model's life: training + {result.months:g} months of "
+        f"serving ({count(result.serving.requests_per_day)} requests/day)",
+        title_justify="left",
+    )
+    for column in _LIFE_HEADER:
+        table.add_column(column, justify="left" if column == "quantity" else "right")
+    for row in lifecycle_rows(result):
+        table.add_row(*row)
+    return table
+
+
+def lifecycle_markdown(result: Any) -> str:
+    out = [
+        f"## combien — training + {result.months:g} months of serving",
+        "",
+        "| " + " | ".join(_LIFE_HEADER) + " |",
+        "| --- |" + " ---: |" * 5,
+    ]
+    out += ["| " + " | ".join(row) + " |" for row in lifecycle_rows(result)]
+    return "\n".join(out) + "\n"

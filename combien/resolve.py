@@ -111,6 +111,14 @@ class _Resolver:
         self.money(hw)
         return Assumptions(self.values, self.labels, tuple(self.warnings))
 
+    def build_site(self) -> Assumptions:
+        """Only what the site and the hardware give: PUE, WUE, grid, water, prices, embodied."""
+        hw = self.hardware()
+        self.site()
+        self.embodied(hw)
+        self.money(hw)
+        return Assumptions(self.values, self.labels, tuple(self.warnings))
+
     def hardware(self) -> catalog.Hardware | None:
         got = self.field("hardware")
         if not got:
@@ -551,6 +559,11 @@ class _Resolver:
 
 def _parse_date(text: str) -> date:
     return date.fromisoformat(text if len(text) > 7 else text + "-01")
+
+
+def resolve_site(run: TrainingRun) -> Assumptions:
+    """The site, price and embodied assumptions of a run's hardware and location, alone."""
+    return _Resolver(run).build_site()
 
 
 def resolve(run: TrainingRun) -> Assumptions:

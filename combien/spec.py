@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from combien.errors import InputError
+from combien.errors import ConflictError, InputError
 from combien.units import HOURS_PER_DAY, parse_hours
 from combien.validate import NUMBERS, flag, number
 
@@ -160,23 +160,7 @@ class TrainingRun(BaseModel):
     @classmethod
     def from_yaml(cls, path: str | Path) -> TrainingRun:
         """Read a YAML spec file (top-level mapping, keys as in `TrainingRun`)."""
-        import yaml
-
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"--spec: cannot read {path}: {exc.strerror}", field="spec") from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark else ""
-            raise InputError(f"--spec: {path}{where} is not valid YAML", field="spec") from None
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
-            raise InputError(f"--spec: {path} must hold a mapping of keys to values", field="spec")
-        return cls.parse(data)
+        return cls.parse(read_yaml(path))
 
     def merged(self, **overrides: Any) -> TrainingRun:
         """A copy with some fields replaced (validated again)."""
@@ -189,13 +173,142 @@ class TrainingRun(BaseModel):
         return set(self.model_fields_set)
 
 
-def _one_line(exc: ValidationError) -> InputError:
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """A YAML spec file's top-level mapping; one-line InputError when it cannot be read."""
+    import yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"--spec: cannot read {path}: {exc.strerror}", field="spec") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise InputError(f"--spec: {path}{where} is not valid YAML", field="spec") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(f"--spec: {path} must hold a mapping of keys to values", field="spec")
+    return data
+
+
+def _one_line(exc: ValidationError, model: type[BaseModel] | None = None) -> InputError:
     error = exc.errors()[0]
     loc = ".".join(str(p) for p in error.get("loc", ()))
     original = (error.get("ctx") or {}).get("error")
     if isinstance(original, InputError):
         return original
     if error["type"] == "extra_forbidden":
-        valid = ", ".join(sorted(TrainingRun.model_fields))
+        valid = ", ".join(sorted((model or TrainingRun).model_fields))
         return InputError(f"unknown key {loc!r} — valid keys: {valid}", field=loc)
     return InputError(f"{flag(loc) if loc else 'spec'}: {error['msg'].lower()}", field=loc or None)
+
+
+WEIGHT_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
+
+
+class InferenceRun(BaseModel):
+    """What is known of a deployed model and its traffic. The catalog fills the rest."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str | None = None
+    params: float | None = None
+    active_params: float | None = None
+    tokens_in: float | None = None
+    tokens_out: float | None = None
+    requests_per_day: float | None = None
+    rps: float | None = None
+    hardware: str | None = None
+    gpus: int | None = None
+    batch: float | None = None
+    precision: str | None = None
+    utilisation: float | None = None
+    request_energy_kwh: float | None = None
+    location: str | None = None
+    facility: str | None = None
+    pue: float | None = None
+    wue: float | None = None
+    grid: float | None = None
+    ewif: float | None = None
+    price_hour: float | None = None
+    price_kwh: float | None = None
+    provider: str | None = None
+    commitment: str | None = None
+    samples: int = 10_000
+    seed: int = 0
+
+    @field_validator(
+        "params",
+        "active_params",
+        "tokens_in",
+        "tokens_out",
+        "requests_per_day",
+        "rps",
+        "batch",
+        "utilisation",
+        "request_energy_kwh",
+        "pue",
+        "wue",
+        "grid",
+        "ewif",
+        "price_hour",
+        "price_kwh",
+        mode="before",
+    )
+    @classmethod
+    def _number(cls, value: Any, info: Any) -> float | None:
+        return None if value is None else number(info.field_name, value)
+
+    @field_validator("gpus", mode="before")
+    @classmethod
+    def _gpus(cls, value: Any) -> int | None:
+        if value is None:
+            return None
+        count = number("gpus", value)
+        if count != int(count):
+            raise InputError(f"--gpus must be a whole number (got {value})", field="gpus")
+        return int(count)
+
+    @field_validator("precision")
+    @classmethod
+    def _precision(cls, value: str | None) -> str | None:
+        if value is not None and value.lower() not in WEIGHT_PRECISIONS:
+            raise InputError(
+                f"--precision: unknown {value!r} — use one of {', '.join(WEIGHT_PRECISIONS)}",
+                field="precision",
+            )
+        return value.lower() if value else None
+
+    _commitment = field_validator("commitment")(TrainingRun._commitment.__func__)  # type: ignore[attr-defined]
+    _samples = field_validator("samples")(TrainingRun._samples.__func__)  # type: ignore[attr-defined]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InferenceRun:
+        if self.params and self.active_params and self.active_params > self.params:
+            raise InputError(
+                f"--active-params ({self.active_params:.3g}) cannot exceed "
+                f"--params ({self.params:.3g})",
+                field="active_params",
+            )
+        if self.rps is not None and self.requests_per_day is not None:
+            raise ConflictError(
+                "give --rps or --requests-per-day, not both", fields=("rps", "requests_per_day")
+            )
+        return self
+
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> InferenceRun:
+        """Validate a mapping (keys as in YAML: `tokens_out` or `tokens-out`)."""
+        if not isinstance(data, dict):
+            raise InputError("an inference spec must be a mapping of keys to values")
+        clean = {str(k).replace("-", "_"): v for k, v in data.items()}
+        try:
+            return cls(**clean)
+        except ValidationError as exc:
+            raise _one_line(exc, cls) from None
+
+    def given(self) -> set[str]:
+        return set(self.model_fields_set)

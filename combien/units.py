@@ -27,6 +27,9 @@ J_PER_KWH = 3_600_000.0
 MILLI = 1e-3
 MICRO = 1e-6
 BYTES_PER_GB = 1e9
+SECONDS_PER_DAY = 86_400.0
+#: bytes per parameter at a weight precision (by definition of the format)
+BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 
 _SUFFIX = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12, "P": 1e15}
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]?)\s*$")
@@ -147,9 +150,13 @@ def quantity(value: float | None, unit: str) -> str:
     if unit == "kWh":
         return si(value * W_PER_KW, "Wh")
     if unit == "kg":
-        return f"{_sig(value / 1000, 3)} t" if abs(value) >= 1000 else f"{_sig(value, 3)} kg"
+        if abs(value) >= 1000:
+            return f"{_sig(value / 1000, 3)} t"
+        if 0 < abs(value) < 1:
+            return f"{_sig(value * 1000, 3)} g" if abs(value) >= 1e-3 else f"{value * 1e6:.3g} mg"
+        return f"{_sig(value, 3)} kg"
     if unit == "L":
-        return si(value, "L")
+        return f"{_sig(value * 1000, 3)} mL" if 0 < abs(value) < 1 else si(value, "L")
     if unit == "USD":
         return "$" + count(value) if abs(value) >= 1e6 else "$" + si(value, "").replace(" ", "")
     if unit == "h":

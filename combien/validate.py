@@ -16,11 +16,44 @@ POSITIVE = (
     "chips",
     "chip_power_w",
     "it_energy_kwh",
+    "tokens_out",
+    "batch",
+    "gpus",
+    "request_energy_kwh",
+    "months",
 )
-NON_NEGATIVE = ("grid", "ewif", "wue", "price_hour", "price_kwh")
-FRACTIONS = ("mfu", "power_fraction")
+NON_NEGATIVE = (
+    "grid",
+    "ewif",
+    "wue",
+    "price_hour",
+    "price_kwh",
+    "tokens_in",
+    "requests_per_day",
+    "rps",
+)
+FRACTIONS = ("mfu", "power_fraction", "utilisation")
 AT_LEAST_ONE = ("pue", "server_overhead")
-NUMBERS = POSITIVE + NON_NEGATIVE + FRACTIONS + AT_LEAST_ONE
+#: the numeric fields of a training run (TrainingRun) and of site options (Tracker)
+NUMBERS = (
+    "params",
+    "active_params",
+    "tokens",
+    "flop",
+    "chip_hours",
+    "chips",
+    "chip_power_w",
+    "it_energy_kwh",
+    "grid",
+    "ewif",
+    "wue",
+    "price_hour",
+    "price_kwh",
+    "mfu",
+    "power_fraction",
+    "pue",
+    "server_overhead",
+)
 
 
 def flag(field: str) -> str:

@@ -71,7 +71,7 @@ def test_methodology_names_every_constant() -> None:
 
 
 def test_methodology_names_every_equation() -> None:
-    for module in ["compute", "energy", "carbon", "water", "money"]:
+    for module in ["compute", "energy", "carbon", "water", "money", "serving"]:
         tree = ast.parse((ROOT / "combien" / "engine" / f"{module}.py").read_text())
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):

@@ -346,8 +346,14 @@ def test_nvml_error_mid_run_loses_nothing_with_the_counter(tmp_path: Path) -> No
 
 def test_forecast_bill_of_the_whole_run(tmp_path: Path) -> None:
     gpu = FakeSensor([700.0] * 4, name="NVIDIA H100 80GB HBM3")
-    t = combien.Tracker(location="FR", db=str(tmp_path / "r.db"), sensors=[gpu], total=10,
-                        interval_s=0.02, flush_s=0.05)
+    t = combien.Tracker(
+        location="FR",
+        db=str(tmp_path / "r.db"),
+        sensors=[gpu],
+        total=10,
+        interval_s=0.02,
+        flush_s=0.05,
+    )
     t.start()
     for step in range(1, 5):
         time.sleep(0.06)

@@ -1,0 +1,211 @@
+"""Inference: Li et al.'s water per request, the ML.ENERGY calibration, traffic, bad input,
+monotonicity, and a model's whole life."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from combien.inference import infer
+from combien.lifecycle import lifecycle
+from combien.spec import InferenceRun, TrainingRun
+
+DATA = Path(__file__).resolve().parent.parent / "combien" / "data"
+
+
+@pytest.mark.parametrize(
+    ("pue", "wue", "ewif", "ml_per_request", "per_bottle"),
+    [
+        (1.17, 0.55, 3.142, 16.9, 29.6),  # U.S. average (Li et al. Table 1)
+        (1.15, 0.95, 9.501, 47.5, 10.5),  # Washington
+        (1.19, 0.02, 1.476, 7.10, 70.4),  # Ireland
+    ],
+)
+def test_li_et_al_water_per_request(
+    pue: float, wue: float, ewif: float, ml_per_request: float, per_bottle: float, cli: Any
+) -> None:
+    data = cli(
+        "infer",
+        "--request-energy-kwh",
+        "0.004",
+        "--pue",
+        str(pue),
+        "--wue",
+        str(wue),
+        "--ewif",
+        str(ewif),
+        "--format",
+        "json",
+    ).json()
+    assert data["schema"] == "combien.inference/1"
+    water_ml = data["per_request"]["water_l"]["value"] * 1000
+    assert water_ml == pytest.approx(ml_per_request, abs=0.05)
+    assert data["requests_per_500ml"]["value"] == pytest.approx(per_bottle, abs=0.05)
+
+
+def _mlenergy_rows() -> list[dict[str, str]]:
+    with (DATA / "inference_measurements.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [
+        r
+        for r in rows
+        if r["id"].startswith("mlenergy-v3")
+        and r["energy_wh_per_token"]
+        and r["batch"]
+        and r["scope"] == "gpu"
+    ]
+
+
+@pytest.mark.parametrize("row", _mlenergy_rows(), ids=lambda r: r["id"])
+def test_first_principles_against_ml_energy(row: dict[str, str]) -> None:
+    """GPU energy per output token vs the ML.ENERGY leaderboard V3 (vLLM on H100)."""
+    bill = infer(
+        model=row["model"],
+        hardware="h100-sxm",
+        gpus=int(row["gpus"]),
+        batch=float(row["batch"]),
+        tokens_in=224,
+        tokens_out=717,
+        precision="fp8" if row["model"] == "llama-3.1-405b" else None,
+        samples=2000,
+    )
+    overhead = bill.inputs["server_overhead"].value
+    it = bill.per_request["it_energy_kwh"]
+    per_token = [v / overhead / 717 * 1000 for v in (it.value, it.low, it.high)]
+    measured = float(row["energy_wh_per_token"])
+    assert per_token[1] <= measured <= per_token[2]
+    assert 0.6 < per_token[0] / measured < 1.4
+
+
+def test_traffic_fleet_and_scaling() -> None:
+    bill = infer(model="llama-3.1-70b", rps=100, location="US-VA", hardware="h100-sxm")
+    data = bill.to_dict()
+    per_request, per_day = data["per_request"], data["per_day"]
+    assert data["requests_per_day"] == 100 * 86_400
+    for key in ("energy_kwh", "co2e_kg", "water_l", "cost_usd"):
+        assert set(per_day[key]) == {"value", "low", "high"}
+        assert per_day[key]["value"] == pytest.approx(per_request[key]["value"] * 8.64e6)
+        assert data["per_year"][key]["value"] == pytest.approx(per_day[key]["value"] * 365.25)
+    serving = data["serving"]
+    assert serving["gpus_per_replica"] == 4  # 141 GB of bf16 weights + KV on 80 GB GPUs
+    assert serving["gpus_total"] == serving["replicas"] * 4
+    needed = 100 * serving["replica_seconds_per_request"]
+    assert serving["replicas"] == pytest.approx(needed, abs=1)
+    bottle = data["requests_per_500ml"]
+    assert bottle["value"] == pytest.approx(0.5 / per_request["water_l"]["value"])
+    assert bottle["low"] < bottle["value"] < bottle["high"]
+    assert per_request["co2e_kg"]["value"] == pytest.approx(
+        per_request["co2e_operational_kg"]["value"] + per_request["co2e_embodied_kg"]["value"]
+    )
+
+
+def test_moe_and_presets() -> None:
+    dense = infer(model="llama-3.1-70b", tokens_out=500)
+    moe = infer(model="mixtral-8x7b", tokens_out=500)
+    assert moe.inputs["active_params"].value == pytest.approx(12.9e9)
+    assert moe.per_request["energy_kwh"].value < dense.per_request["energy_kwh"].value
+    deepseek = infer(model="deepseek-v3", hardware="h200", precision="fp8")
+    assert deepseek.serving["gpus_per_replica"] == 8  # 671 GB of fp8 weights on 141 GB GPUs
+
+
+BAD = [
+    (["--params", "70B", "--tokens-out", "0"], "--tokens-out must be greater than 0"),
+    (["--params", "70B", "--rps", "-3"], "--rps cannot be negative"),
+    (["--params", "70B", "--rps", "1", "--requests-per-day", "5"], "not both"),
+    (["--model", "deepseek-v3", "--hardware", "t4"], "cannot fit on t4"),
+    (["--params", "70B", "--gpus", "1"], "do not fit on 1 × h100-sxm"),
+    (["--tokens-out", "100"], "model size unknown"),
+    (["--model", "gpt5"], "unknown model 'gpt5'"),
+    (["--params", "7B", "--precision", "fp2"], "--precision: unknown"),
+    (["--params", "7B", "--utilisation", "1.5"], "--utilisation must be in (0, 1]"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD)
+def test_bad_input(cli: Any, args: list[str], message: str) -> None:
+    result = cli("infer", *args)
+    assert result.code == 2 and result.err.count("\n") == 1 and message in result.err
+
+
+def _energy(**fields: Any) -> tuple[float, float]:
+    bill = infer(InferenceRun(hardware="h100-sxm", samples=200, **fields))
+    return bill.per_request["energy_kwh"].value, bill.per_request["cost_usd"].value
+
+
+@settings(max_examples=15, deadline=None)
+@given(tokens=st.integers(1, 4000), factor=st.floats(1.0, 8.0))
+def test_more_tokens_never_cost_less(tokens: int, factor: float) -> None:
+    base = dict(params=8e9, tokens_in=500)
+    a = _energy(tokens_out=tokens, **base)
+    b = _energy(tokens_out=tokens * factor, **base)
+    assert b[0] >= a[0] and b[1] >= a[1]
+    c = _energy(tokens_out=tokens, params=8e9, tokens_in=500 * factor)
+    assert c[0] >= a[0]
+
+
+@settings(max_examples=15, deadline=None)
+@given(params=st.floats(1e9, 60e9), factor=st.floats(1.0, 4.0))
+def test_more_parameters_never_cost_less(params: float, factor: float) -> None:
+    a = _energy(params=params, tokens_out=300)
+    b = _energy(params=params * factor, tokens_out=300)
+    assert b[0] >= a[0] * (1 - 1e-9)
+
+
+@settings(max_examples=15, deadline=None)
+@given(batch=st.integers(2, 256))
+def test_batching_never_costs_more_per_request(batch: int) -> None:
+    single = _energy(params=8e9, tokens_out=300, batch=1, gpus=1)
+    batched = _energy(params=8e9, tokens_out=300, batch=batch, gpus=1)
+    assert batched[0] <= single[0] and batched[1] <= single[1]
+
+
+def test_more_traffic_never_costs_less() -> None:
+    a = infer(params=8e9, rps=1, samples=200).to_dict()["per_day"]
+    b = infer(params=8e9, rps=10, samples=200).to_dict()["per_day"]
+    for key in ("energy_kwh", "co2e_kg", "water_l", "cost_usd"):
+        assert b[key]["value"] >= a[key]["value"]
+
+
+def test_idle_time_costs_more_per_request() -> None:
+    busy = _energy(params=8e9, tokens_out=300)
+    half = _energy(params=8e9, tokens_out=300, utilisation=0.5)
+    assert half[0] > busy[0] and half[1] > busy[1]
+
+
+def test_lifecycle_break_even(cli: Any) -> None:
+    result = lifecycle(
+        TrainingRun(model="llama-3.1-405b", location="US"),
+        InferenceRun(model="llama-3.1-405b", rps=100, location="US", hardware="h100-sxm"),
+        months=24,
+    )
+    rows = {r["quantity"]: r for r in result.rows()}
+    energy = rows["energy_kwh"]
+    day = energy["serving_overtakes_training_day"]
+    assert day["value"] == pytest.approx(
+        energy["training"]["value"] / energy["serving_per_day"]["value"]
+    )
+    assert day["low"] <= day["value"] <= day["high"]
+    assert energy["total"]["value"] == pytest.approx(
+        energy["training"]["value"] + energy["serving_per_day"]["value"] * 24 * 365.25 / 12
+    )
+    data = cli(
+        "lifecycle",
+        "--model",
+        "llama-3.1-405b",
+        "--rps",
+        "100",
+        "--months",
+        "24",
+        "--location",
+        "US",
+        "--format",
+        "json",
+    ).json()
+    assert data["schema"] == "combien.lifecycle/1"
+    assert cli("lifecycle", "--model", "llama-3.1-405b", "--rps", "100").code == 0
+    assert cli("lifecycle", "--model", "llama-3.1-405b", "--months", "0").code == 2
