@@ -268,6 +268,45 @@ def lifecycle(
         _print(lifecycle_table(result))
 
 
+@app.command()
+def trends(
+    since: Annotated[int, typer.Option(help="First publication year of the window.")] = 2016,
+    until: Annotated[
+        float | None, typer.Option(help="Last publication date (decimal year).", show_default=False)
+    ] = None,
+    png: Annotated[
+        Path | None,
+        typer.Option(help="Write the chart as a PNG (needs matplotlib).", show_default=False),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(help="Write the chart as a standalone HTML page.", show_default=False),
+    ] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="table, json or markdown.")
+    ] = Format.table,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+) -> None:
+    """Growth of frontier training compute and cost; when the largest run crosses $1B–$100B."""
+    from combien import charts
+    from combien.trends import trends as run_trends
+
+    result = run_trends(since, until, seed=seed)
+    if png:
+        charts.png(result, str(png))
+    if html:
+        html.write_text(charts.html_page(result), encoding="utf-8")
+    if output_format is Format.json:
+        sys.stdout.write(result.to_json() + "\n")
+        return
+    from combien.render import trends_markdown, trends_table
+
+    if output_format is Format.markdown:
+        sys.stdout.write(trends_markdown(result))
+    else:
+        _print(trends_table(result))
+
+
 def _yaml_mapping(path: Path) -> dict[str, Any]:
     from combien.spec import read_yaml
 

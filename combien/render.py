@@ -308,3 +308,83 @@ def lifecycle_markdown(result: Any) -> str:
     ]
     out += ["| " + " | ".join(row) + " |" for row in lifecycle_rows(result)]
     return "\n".join(out) + "\n"
+
+
+def trends_rows(result: Any) -> list[tuple[str, ...]]:
+    data = result.to_dict()
+    rows: list[tuple[str, ...]] = []
+    for label, key in (
+        ("training compute", "compute_growth_per_year"),
+        ("cost (ownership)", "cost_growth_per_year"),
+        ("cost (cloud)", "cost_growth_per_year_cloud"),
+    ):
+        g = data[key]
+        rows.append(
+            (
+                label,
+                f"×{g['value']:.2f}",
+                f"{g['low']:.2f}–{g['high']:.2f}",
+                f"{g['doubling_months']:.1f}",
+                str(g["n"]),
+            )
+        )
+    return rows
+
+
+def crossing_rows(result: Any) -> list[tuple[str, ...]]:
+    data = result.to_dict()
+    rows: list[tuple[str, ...]] = []
+    for key in data["crossings"]:
+        own, cloud = data["crossings"][key], data["crossings_cloud"][key]
+        rows.append(
+            (
+                quantity(float(key), "USD"),
+                f"{own['value']:.1f} [{own['low']:.1f}–{own['high']:.1f}]",
+                f"{cloud['value']:.1f} [{cloud['low']:.1f}–{cloud['high']:.1f}]",
+            )
+        )
+    return rows
+
+
+_GROWTH_HEADER = ("trend", "growth per year", "90% CI", "doubling (months)", "models")
+_CROSS_HEADER = ("largest run costs", "year (ownership)", "year (cloud)")
+
+
+def trends_table(result: Any) -> RenderableType:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    end = f"–{result.until:g}" if result.until else ""
+    growth = Table(
+        title=f"combien — frontier trends since {result.since}{end}", title_justify="left"
+    )
+    for column in _GROWTH_HEADER:
+        growth.add_column(column)
+    for row in trends_rows(result):
+        growth.add_row(*row)
+    top = result.largest("cost_ownership_usd")
+    cross = Table(
+        title=f"when the largest run ({top['id']}, {quantity(top['cost_usd'], 'USD')}), "
+        "growing at the fitted rate, crosses",
+        title_justify="left",
+    )
+    for column in _CROSS_HEADER:
+        cross.add_column(column)
+    for row in crossing_rows(result):
+        cross.add_row(*row)
+    note = Text(result.to_dict()["method"]["selection"], style="dim")
+    return Group(growth, cross, note)
+
+
+def trends_markdown(result: Any) -> str:
+    out = [
+        f"## combien — frontier trends since {result.since}",
+        "",
+        "| " + " | ".join(_GROWTH_HEADER) + " |",
+        "|" + " --- |" * len(_GROWTH_HEADER),
+    ]
+    out += ["| " + " | ".join(r) + " |" for r in trends_rows(result)]
+    out += ["", "| " + " | ".join(_CROSS_HEADER) + " |", "|" + " --- |" * len(_CROSS_HEADER)]
+    out += ["| " + " | ".join(r) + " |" for r in crossing_rows(result)]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,234 @@
+"""Trends: log-linear growth of frontier training compute and cost against publication date.
+
+Selection (Epoch AI's rule, applied to combien's catalog): a model is *frontier* when fewer than
+ten models of the catalog published on or before its date used more training compute (the
+running top 10 by compute at release). Cost is combien's estimate of each frontier run with
+known hardware — by the ownership (amortised hardware + energy, Epoch AI's method A) and the
+cloud (rental, method B) methods. Growth: ordinary least squares of log10(value) on decimal
+year; 90% interval from a seeded bootstrap over models; doubling time = ln 2 / ln(growth).
+Crossings: the year the largest run of the window, growing at the fitted rate, reaches $1B,
+$10B and $100B (and the year the fitted line itself does), with the bootstrap interval.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from combien import catalog
+from combien.errors import CombienError, InputError
+
+SCHEMA = "combien.trends/1"
+THRESHOLDS_USD = (1e9, 1e10, 1e11)
+SELECTION = (
+    "running top 10 by training compute at publication within combien's catalog "
+    "(Epoch AI's frontier rule); cost only for runs whose hardware is known"
+)
+
+
+def decimal_year(text: str) -> float:
+    day = date.fromisoformat(text if len(text) > 7 else text + "-01")
+    start = date(day.year, 1, 1)
+    return day.year + (day - start).days / 365.25
+
+
+@dataclass(frozen=True)
+class Growth:
+    """A fitted log-linear trend: growth factor per year with its bootstrap interval."""
+
+    value: float
+    low: float
+    high: float
+    slope: float  # log10 units per year
+    intercept: float
+    n: int
+    boot: tuple[tuple[float, float], ...] = field(default=(), repr=False)
+
+    @property
+    def doubling_months(self) -> float:
+        return 12 * math.log(2) / math.log(self.value)
+
+    def at(self, year: float) -> float:
+        return float(10 ** (self.intercept + self.slope * year))
+
+    def crossing(self, level: float, anchor: tuple[float, float] | None = None) -> dict[str, float]:
+        """Year the trend reaches `level` (5th–95th percentile over the bootstrap slopes).
+
+        With `anchor` (year, value), the line of fitted slope through that point — the
+        largest run's own trajectory; otherwise the fitted line itself.
+        """
+        target = math.log10(level)
+
+        def year(slope: float, intercept: float) -> float:
+            if anchor is None:
+                return (target - intercept) / slope
+            return anchor[0] + (target - math.log10(anchor[1])) / slope
+
+        central = year(self.slope, self.intercept)
+        years = [year(a, b) for a, b in self.boot if a > 0]
+        low, high = np.percentile(years, [5, 95]) if years else (central, central)
+        return {"value": central, "low": float(low), "high": float(high)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "low": self.low,
+            "high": self.high,
+            "doubling_months": self.doubling_months,
+            "n": self.n,
+        }
+
+
+def fit_growth(
+    years: list[float], values: list[float], *, samples: int = 2000, seed: int = 0
+) -> Growth:
+    """OLS of log10(values) on years, bootstrap over points (seeded, deterministic)."""
+    if len(years) < 3:
+        raise InputError("too few points to fit a trend (need at least 3)")
+    x = np.asarray(years, dtype=float)
+    y = np.log10(np.asarray(values, dtype=float))
+    slope, intercept = np.polyfit(x, y, 1)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(x), size=(samples, len(x)))
+    xs, ys = x[idx], y[idx]
+    xm, ym = xs.mean(axis=1, keepdims=True), ys.mean(axis=1, keepdims=True)
+    var = ((xs - xm) ** 2).sum(axis=1)
+    ok = var > 0
+    slopes = ((xs - xm) * (ys - ym)).sum(axis=1)[ok] / var[ok]
+    intercepts = ym[ok, 0] - slopes * xm[ok, 0]
+    low, high = np.percentile(10**slopes, [5, 95])
+    return Growth(
+        float(10**slope),
+        float(low),
+        float(high),
+        float(slope),
+        float(intercept),
+        len(x),
+        tuple(zip(slopes.tolist(), intercepts.tolist(), strict=True)),
+    )
+
+
+def frontier(models: list[catalog.ModelPreset] | None = None) -> list[catalog.ModelPreset]:
+    """Models fewer than ten of which, published on or before, used more compute."""
+    rows = [m for m in (models or list(catalog.models())) if m.flop and m.date]
+    rows.sort(key=lambda m: (m.date, m.id))
+    out = []
+    for m in rows:
+        ahead = sum(1 for o in rows if o.date <= m.date and (o.flop or 0) > (m.flop or 0))
+        if ahead < 10:
+            out.append(m)
+    return out
+
+
+def run_costs(models: list[catalog.ModelPreset]) -> list[dict[str, Any]]:
+    """combien's ownership and cloud cost of each run it can estimate (known hardware)."""
+    from combien.estimation import estimate
+
+    out = []
+    for m in models:
+        if not m.hardware:
+            continue
+        try:
+            bill = estimate(model=m.id, samples=100)
+        except CombienError:
+            continue
+        own, cloud = bill.cost_ownership_usd, bill.cost_cloud_usd
+        out.append(
+            {
+                "id": m.id,
+                "date": m.date,
+                "flop": m.flop,
+                "hardware": m.hardware,
+                "cost_ownership_usd": own.value if own else None,
+                "cost_cloud_usd": cloud.value if cloud else None,
+            }
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Trends:
+    since: int
+    until: float | None
+    compute: Growth
+    cost_ownership: Growth
+    cost_cloud: Growth
+    frontier: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "since": self.since,
+            "until": self.until,
+            "method": {
+                "selection": SELECTION,
+                "fit": "OLS of log10(value) on decimal year",
+                "interval": "5th-95th percentile of a seeded bootstrap over models",
+                "cost": "combien estimate of each run: ownership = amortised hardware "
+                "+ energy (Epoch AI method A); cloud = rental",
+            },
+            "compute_growth_per_year": self.compute.to_dict(),
+            "cost_growth_per_year": self.cost_ownership.to_dict(),
+            "cost_growth_per_year_cloud": self.cost_cloud.to_dict(),
+            "crossings": self._crossings("cost_ownership_usd", self.cost_ownership, True),
+            "crossings_cloud": self._crossings("cost_cloud_usd", self.cost_cloud, True),
+            "crossings_trend": self._crossings("cost_ownership_usd", self.cost_ownership, False),
+            "largest_run": self.largest("cost_ownership_usd"),
+            "models": self.frontier,
+        }
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def largest(self, key: str) -> dict[str, Any]:
+        """The most expensive run of the window."""
+        row = max((m for m in self.frontier if m.get(key)), key=lambda m: m[key])
+        return {"id": row["id"], "date": row["date"], "cost_usd": row[key]}
+
+    def _crossings(self, key: str, growth: Growth, from_largest: bool) -> dict[str, Any]:
+        top = self.largest(key)
+        anchor = (decimal_year(top["date"]), top["cost_usd"]) if from_largest else None
+        return {
+            f"{level:.0e}".replace("+", ""): growth.crossing(level, anchor)
+            for level in THRESHOLDS_USD
+        }
+
+
+def trends(since: int = 2016, until: float | None = None, *, seed: int = 0) -> Trends:
+    """Growth of frontier compute and cost from `since` (to `until`, a decimal year), and
+    when cost crosses $1B–$100B."""
+    end = until if until is not None else math.inf
+    chosen = [m for m in frontier() if since <= decimal_year(m.date) <= end]
+    if len(chosen) < 3:
+        raise InputError(f"--since {since}: fewer than 3 frontier models in the window")
+    compute = fit_growth(
+        [decimal_year(m.date) for m in chosen], [m.flop or 0 for m in chosen], seed=seed
+    )
+    costs = run_costs(chosen)
+    own = [c for c in costs if c["cost_ownership_usd"]]
+    cloud = [c for c in costs if c["cost_cloud_usd"]]
+    cost_own = fit_growth(
+        [decimal_year(c["date"]) for c in own], [c["cost_ownership_usd"] for c in own], seed=seed
+    )
+    cost_cloud = fit_growth(
+        [decimal_year(c["date"]) for c in cloud], [c["cost_cloud_usd"] for c in cloud], seed=seed
+    )
+    by_id = {c["id"]: c for c in costs}
+    rows = [
+        {
+            "id": m.id,
+            "name": m.name,
+            "date": m.date,
+            "flop": m.flop,
+            "cost_ownership_usd": by_id.get(m.id, {}).get("cost_ownership_usd"),
+            "cost_cloud_usd": by_id.get(m.id, {}).get("cost_cloud_usd"),
+        }
+        for m in chosen
+    ]
+    return Trends(since, until, compute, cost_own, cost_cloud, rows)
