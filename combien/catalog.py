@@ -182,6 +182,35 @@ class Cpu:
 
 
 @dataclass(frozen=True)
+class EnergySource:
+    id: str
+    aliases: tuple[str, ...]
+    name: str
+    gco2e_per_kwh: float
+    gco2e_low: float | None
+    gco2e_high: float | None
+    ewif_l_per_kwh: float
+    ewif_low: float | None
+    ewif_high: float | None
+    source: str
+    as_of: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    value: float
+    low: float | None
+    high: float | None
+    unit: str
+    claim: str
+    source: str
+    as_of: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class Architecture:
     id: str
     params: float | None
@@ -343,6 +372,24 @@ def conventions() -> Table[Convention]:
 @functools.cache
 def models() -> Table[ModelPreset]:
     return Table("model", _load("models.csv", ModelPreset))
+
+
+@functools.cache
+def energy_sources() -> Table[EnergySource]:
+    return Table("energy source", _load("energy_sources.csv", EnergySource))
+
+
+@functools.cache
+def _facts() -> dict[str, Fact]:
+    return {row.id: row for row in _load("facts.csv", Fact)}
+
+
+def fact(name: str) -> Fact:
+    """A sourced fact that a claim or the sector view relies on (facts.csv)."""
+    try:
+        return _facts()[name]
+    except KeyError:
+        raise DataError(f"facts.csv has no row {name!r}") from None
 
 
 @functools.cache

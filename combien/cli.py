@@ -43,6 +43,7 @@ _H = "hardware and time"
 _S = "site"
 _P = "prices"
 _M = "method"
+_X = "scenarios"
 
 
 def _opt(help_text: str, panel: str) -> Any:
@@ -106,6 +107,18 @@ def estimate(
     ] = None,
     convention: Annotated[
         str | None, _opt("Counting convention: full (default), tdp, epoch.", _M)
+    ] = None,
+    energy: Annotated[
+        str | None, _opt("Power from one source: nuclear, wind, solar, gas, coal ...", _X)
+    ] = None,
+    efficiency: Annotated[
+        str | None, _opt("A method that needs N× less compute (e.g. 10, JEST).", _X)
+    ] = None,
+    efficiency_overhead: Annotated[
+        str | None, _opt("Its overhead, as a share of the original compute.", _X)
+    ] = None,
+    heat_reuse: Annotated[
+        str | None, _opt("Share of the heat recovered (0–1): heat and homes-equivalent.", _X)
     ] = None,
     prefer: Annotated[
         list[str] | None,
@@ -305,6 +318,83 @@ def trends(
         sys.stdout.write(trends_markdown(result))
     else:
         _print(trends_table(result))
+
+
+@app.command()
+def claims(
+    ids: Annotated[
+        list[str] | None, typer.Argument(help="Claim ids (default: all).", show_default=False)
+    ] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="table, json or markdown.")
+    ] = Format.table,
+) -> None:
+    """Recompute every claim of the article, with assumptions and a verdict."""
+    from combien.claims import check_claims, to_json
+
+    result = check_claims(list(ids) if ids else None)
+    if output_format is Format.json:
+        sys.stdout.write(to_json(result) + "\n")
+        return
+    from combien.render import claims_markdown, claims_table
+
+    if output_format is Format.markdown:
+        sys.stdout.write(claims_markdown(result))
+    else:
+        _print(claims_table(result))
+
+
+@app.command()
+def sector(
+    servers: Annotated[str | None, _opt("AI servers in use (de Vries: 1.5M in 2027).", _W)] = None,
+    server_kw_low: Annotated[str | None, _opt("Power of one server, low (kW).", _W)] = None,
+    server_kw_high: Annotated[str | None, _opt("Power of one server, high (kW).", _W)] = None,
+    utilisation: Annotated[
+        str | None, _opt("Share of the year at that power (default 1).", _W)
+    ] = None,
+    pue: Annotated[str | None, _opt("PUE (default 1.1, Li et al.).", _S)] = None,
+    location: Annotated[
+        str, typer.Option(help="Grid mix and water of electricity.", rich_help_panel=_S)
+    ] = "WORLD",
+    dc_capex: Annotated[
+        str | None, _opt("Yearly AI data-centre GPU spend, USD (Cahn: $150B).", _P)
+    ] = None,
+    ai_revenue: Annotated[
+        str | None, _opt("Yearly AI revenue, USD (Cahn: $70B named).", _P)
+    ] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="table, json or markdown.")
+    ] = Format.table,
+) -> None:
+    """AI's electricity, water, carbon and revenue question from server shipments."""
+    from combien.sector import SectorInputs
+    from combien.sector import sector as run_sector
+    from combien.validate import number
+
+    def num(name: str, value: str | None) -> float | None:
+        return None if value is None else number(name, value)
+
+    result = run_sector(
+        SectorInputs(
+            servers=num("servers", servers),
+            server_kw_low=num("server_kw_low", server_kw_low),
+            server_kw_high=num("server_kw_high", server_kw_high),
+            utilisation=num("utilisation", utilisation) or 1.0,
+            pue=num("pue", pue),
+            location=location,
+            dc_capex_usd=num("dc_capex", dc_capex),
+            ai_revenue_usd=num("ai_revenue", ai_revenue),
+        )
+    )
+    if output_format is Format.json:
+        sys.stdout.write(result.to_json() + "\n")
+        return
+    from combien.render import sector_markdown, sector_table
+
+    if output_format is Format.markdown:
+        sys.stdout.write(sector_markdown(result))
+    else:
+        _print(sector_table(result))
 
 
 def _yaml_mapping(path: Path) -> dict[str, Any]:

@@ -74,4 +74,5 @@ def kind_to_table(kind: str) -> str:
         "facility": "facilities",
         "convention": "conventions",
         "provider": "prices",
+        "energy source": "energy",
     }.get(kind, kind)

@@ -57,7 +57,16 @@ def bill_from(assumptions: Assumptions, *, samples: int, seed: int) -> Bill:
     for name, reason in _NULL_REASONS.items():
         if name not in central:
             warnings.append(Warning(f"null-{name}", f"{name} not computed: {reason}"))
+    extra: dict[str, Any] = {}
+    if "heat_recoverable_kwh" in central:
+        extra["heat"] = {
+            "recoverable_kwh": line("heat_recoverable_kwh").to_dict(),  # type: ignore[union-attr]
+            "homes_year_equivalent": line("heat_homes_year").to_dict(),  # type: ignore[union-attr]
+        }
+    if "compute_factor" in assumptions.values:
+        extra["scenario"] = {"compute_factor": assumptions.values["compute_factor"].value}
     return Bill(
+        extra=extra,
         inputs=dict(assumptions.values),
         flop=float(central["flop"]) if "flop" in central else None,
         chip_hours=line("chip_hours"),

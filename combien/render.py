@@ -388,3 +388,92 @@ def trends_markdown(result: Any) -> str:
     out += ["", "| " + " | ".join(_CROSS_HEADER) + " |", "|" + " --- |" * len(_CROSS_HEADER)]
     out += ["| " + " | ".join(r) + " |" for r in crossing_rows(result)]
     return "\n".join(out) + "\n"
+
+
+def _claim_value(c: Any) -> str:
+    def fmt(x: float) -> str:
+        return f"{x:.3g}" if abs(x) < 1e4 else count(x)
+
+    span = "" if c.low == c.high else f" [{fmt(c.low)}–{fmt(c.high)}]"
+    return f"{fmt(c.value)}{span} {c.unit}"
+
+
+def claims_table(claims: list[Any]) -> RenderableType:
+    from rich.table import Table
+
+    table = Table(
+        title="combien — the article's claims, recomputed", title_justify="left", show_lines=True
+    )
+    for column in ("id", "the article says", "combien computes", "verdict", "why"):
+        table.add_column(column, overflow="fold")
+    colours = {
+        "consistent": "green",
+        "partly consistent": "yellow",
+        "not consistent": "red",
+        "checked fact": "cyan",
+    }
+    for c in claims:
+        table.add_row(
+            c.id,
+            c.claim,
+            _claim_value(c),
+            f"[{colours.get(c.verdict, 'white')}]{c.verdict}[/]",
+            c.reason,
+        )
+    return table
+
+
+def claims_markdown(claims: list[Any]) -> str:
+    out = [
+        "## The article's claims, recomputed by combien",
+        "",
+        "| id | the article says | combien computes | verdict | why |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for c in claims:
+        out.append(f"| {c.id} | {c.claim} | {_claim_value(c)} | {c.verdict} | {c.reason} |")
+    out.append("")
+    for c in claims:
+        out += [f"### {c.id}", ""] + [f"- {a}" for a in c.assumptions] + [""]
+    return "\n".join(out)
+
+
+def sector_rows(result: Any) -> list[tuple[str, str]]:
+    d = result.to_dict()
+
+    def span(key: str, unit: str, scale: float = 1.0) -> str:
+        r = d[key]
+        return (
+            f"{r['value'] * scale:,.3g} [{r['low'] * scale:,.3g}–{r['high'] * scale:,.3g}] {unit}"
+        )
+
+    return [
+        ("AI servers' electricity (IT)", span("energy_twh", "TWh/yr")),
+        ("with facility overhead (PUE)", span("facility_energy_twh", "TWh/yr")),
+        ("water withdrawn", span("water_withdrawal_m3", "billion m³/yr", 1e-9)),
+        ("  × Denmark's withdrawal", span("withdrawal_denmark_multiple", "×")),
+        ("water consumed", span("water_consumption_m3", "billion m³/yr", 1e-9)),
+        ("carbon at the grid mix", span("co2e_t", "Mt CO2e/yr", 1e-6)),
+        ("revenue needed to pay for the GPUs", f"${d['revenue_needed_usd'] / 1e9:,.0f}B/yr"),
+        ("gap with today's AI revenue", f"${d['revenue_gap_usd'] / 1e9:,.0f}B/yr"),
+    ]
+
+
+def sector_table(result: Any) -> RenderableType:
+    from rich.table import Table
+
+    table = Table(
+        title="combien — the sector view (de Vries 2023, Li et al. 2023, Cahn 2024)",
+        title_justify="left",
+    )
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for row in sector_rows(result):
+        table.add_row(*row)
+    return table
+
+
+def sector_markdown(result: Any) -> str:
+    out = ["## combien — the sector view", "", "| quantity | value |", "| --- | ---: |"]
+    out += [f"| {a} | {b} |" for a, b in sector_rows(result)]
+    return "\n".join(out) + "\n"

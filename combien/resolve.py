@@ -7,6 +7,7 @@ and source. Contradictory user inputs raise ConflictError unless `prefer` says w
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from datetime import date
 
@@ -105,11 +106,49 @@ class _Resolver:
     def build(self) -> Assumptions:
         hw = self.hardware()
         self.compute(hw)
+        self.efficiency()
         self.power(hw)
         self.site()
         self.embodied(hw)
         self.money(hw)
+        self.heat()
         return Assumptions(self.values, self.labels, tuple(self.warnings))
+
+    def efficiency(self) -> None:
+        """Scenario: a method that needs `efficiency` × less compute, plus its own overhead
+        (a share of the original compute, e.g. JEST's scoring by a reference model)."""
+        if self.run.efficiency is None:
+            return
+        overhead = self.run.efficiency_overhead or 0.0
+        factor = 1 / self.run.efficiency + overhead
+        self.values["compute_factor"] = Assumption(
+            factor, "×", f"user: 1/{self.run.efficiency:g} + overhead {overhead:g}", "derived"
+        )
+        for name in ("chip_hours", "flop"):
+            if name in self.values:
+                a = self.values[name]
+                self.values[name] = dataclasses.replace(
+                    a,
+                    value=a.value * factor,
+                    origin="derived",
+                    source=f"{a.source} × {factor:.3g} (efficiency scenario)",
+                )
+        self.labels["scenario"] = f"efficiency ×{self.run.efficiency:g}"
+
+    def heat(self) -> None:
+        """Scenario: the share of IT energy recovered as heat, in homes' yearly heat use."""
+        if self.run.heat_reuse is None:
+            return
+        self.put("heat_reuse_fraction", self.run.heat_reuse, "fraction", USER)
+        home = catalog.fact("heat-use-per-new-dwelling-mwh")
+        self.values["heat_use_per_home_kwh"] = Assumption(
+            home.value * 1000,
+            "kWh/yr",
+            f"facts:{home.id} — {home.source}",
+            "catalog",
+            home.low * 1000 if home.low else None,
+            home.high * 1000 if home.high else None,
+        )
 
     def build_site(self) -> Assumptions:
         """Only what the site and the hardware give: PUE, WUE, grid, water, prices, embodied."""
@@ -363,8 +402,11 @@ class _Resolver:
             )
         self.labels["location"] = loc.id
         self.facility(loc)
-        self.location_value(loc, "grid", "grid_gco2e_per_kwh", "gCO2e/kWh", "grid_rel")
-        self.location_value(loc, "ewif", "ewif_l_per_kwh", "L/kWh", "ewif_rel")
+        if self.run.energy:
+            self.energy_source(self.run.energy)
+        else:
+            self.location_value(loc, "grid", "grid_gco2e_per_kwh", "gCO2e/kWh", "grid_rel")
+            self.location_value(loc, "ewif", "ewif_l_per_kwh", "L/kWh", "ewif_rel")
         if not self.location_value(
             loc, "price_kwh", "price_usd_per_kwh", "USD/kWh", "price_kwh_rel"
         ):
@@ -381,6 +423,27 @@ class _Resolver:
                 f"no electricity price for {loc.id}: "
                 f"${fallback.value}/kWh ({fallback.source}) is used — pass --price-kwh",
             )
+
+    def energy_source(self, name: str) -> None:
+        """Carbon and water intensity of one source of electricity (a scenario)."""
+        src = catalog.energy_sources().get(name)
+        self.labels["energy"] = src.id
+        where = f"energy_sources:{src.id} — {src.source}"
+        for flag_name, key, unit, value, low, high in (
+            (
+                "grid",
+                "grid_gco2e_per_kwh",
+                "gCO2e/kWh",
+                src.gco2e_per_kwh,
+                src.gco2e_low,
+                src.gco2e_high,
+            ),
+            ("ewif", "ewif_l_per_kwh", "L/kWh", src.ewif_l_per_kwh, src.ewif_low, src.ewif_high),
+        ):
+            if flag_name in self.given:
+                self.put(key, float(getattr(self.run, flag_name)), unit, USER)
+            else:
+                self.values[key] = Assumption(value, unit, where, "catalog", low, high)
 
     def location_value(
         self, loc: catalog.Location, flag_name: str, name: str, unit: str, rel: str

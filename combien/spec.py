@@ -51,6 +51,10 @@ class TrainingRun(BaseModel):
     server_overhead: float | None = None
     it_energy_kwh: float | None = None
     convention: str | None = None
+    energy: str | None = None
+    efficiency: float | None = None
+    efficiency_overhead: float | None = None
+    heat_reuse: float | None = None
     start: str | None = None
     prefer: tuple[str, ...] = ()
     samples: int = 10_000
@@ -59,6 +63,11 @@ class TrainingRun(BaseModel):
     @field_validator(*NUMBERS, mode="before")
     @classmethod
     def _number(cls, value: Any, info: Any) -> float | None:
+        return None if value is None else number(info.field_name, value)
+
+    @field_validator("efficiency", "efficiency_overhead", "heat_reuse", mode="before")
+    @classmethod
+    def _scenario(cls, value: Any, info: Any) -> float | None:
         return None if value is None else number(info.field_name, value)
 
     @field_validator("days", mode="before")

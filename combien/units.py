@@ -104,6 +104,11 @@ def j_from_kwh(kwh: Q) -> Q:
     return kwh * J_PER_KWH
 
 
+def t_from_kg(kg: Q) -> Q:
+    """Kilograms → tonnes."""
+    return kg / 1000.0
+
+
 def kg_from_g(grams: Q) -> Q:
     """Grams → kilograms (works on numpy arrays too)."""
     return grams / G_PER_KG

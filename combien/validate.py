@@ -21,8 +21,15 @@ POSITIVE = (
     "gpus",
     "request_energy_kwh",
     "months",
+    "efficiency",
+    "servers",
+    "server_kw_low",
+    "server_kw_high",
 )
 NON_NEGATIVE = (
+    "dc_capex",
+    "ai_revenue",
+    "efficiency_overhead",
     "grid",
     "ewif",
     "wue",
@@ -32,7 +39,7 @@ NON_NEGATIVE = (
     "requests_per_day",
     "rps",
 )
-FRACTIONS = ("mfu", "power_fraction", "utilisation")
+FRACTIONS = ("mfu", "power_fraction", "utilisation", "heat_reuse")
 AT_LEAST_ONE = ("pue", "server_overhead")
 #: the numeric fields of a training run (TrainingRun) and of site options (Tracker)
 NUMBERS = (

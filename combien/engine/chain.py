@@ -99,9 +99,17 @@ def _money(x: Inputs, out: Outputs) -> None:
         )
 
 
+def _heat(x: Inputs, out: Outputs) -> None:
+    if "it_energy_kwh" in out and "heat_reuse_fraction" in x:
+        out["heat_recoverable_kwh"] = energy.recoverable_heat_kwh(
+            out["it_energy_kwh"], x["heat_reuse_fraction"]
+        )
+        out["heat_homes_year"] = out["heat_recoverable_kwh"] / x["heat_use_per_home_kwh"]
+
+
 def evaluate(x: Inputs) -> Outputs:
     """Every quantity that the inputs allow, in canonical units."""
     out: Outputs = {}
-    for stage in (_time, _energy, _carbon, _water, _money):
+    for stage in (_time, _energy, _carbon, _water, _money, _heat):
         stage(x, out)
     return out

@@ -28,3 +28,8 @@ def it_energy_kwh(accelerator_kwh: Q, server_overhead: Q) -> Q:
 def facility_energy_kwh(it_kwh: Q, pue: Q) -> Q:
     """Facility energy (kWh) = IT energy × PUE (cooling, power distribution, lighting)."""
     return it_kwh * pue
+
+
+def recoverable_heat_kwh(it_kwh: Q, reuse_fraction: Q) -> Q:
+    """Heat that can be recovered (kWh): IT energy (all of which ends as heat) × reused share."""
+    return it_kwh * reuse_fraction
