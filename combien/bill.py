@@ -26,6 +26,10 @@ class Line:
     def to_dict(self) -> dict[str, float]:
         return {"value": self.value, "low": self.low, "high": self.high}
 
+    def scaled(self, factor: float) -> Line:
+        """The same line times a constant."""
+        return Line(self.value * factor, self.low * factor, self.high * factor)
+
 
 def _line_dict(line: Line | None) -> dict[str, float] | None:
     return line.to_dict() if line is not None else None

@@ -20,6 +20,7 @@ from combien.errors import IncompleteError, InputError
 from combien.resolve import resolve_site
 from combien.spec import InferenceRun, TrainingRun
 from combien.units import BYTES_PER_PARAM, SECONDS_PER_DAY
+from combien.validate import SITE_KEYS
 
 SCHEMA = "combien.inference/1"
 LINES = (
@@ -35,19 +36,6 @@ LINES = (
     "cost_cloud_usd",
     "cost_ownership_usd",
     "cost_energy_usd",
-)
-SITE_KEYS = (
-    "hardware",
-    "location",
-    "facility",
-    "pue",
-    "wue",
-    "grid",
-    "ewif",
-    "price_hour",
-    "price_kwh",
-    "provider",
-    "commitment",
 )
 BOTTLE_L = 0.5
 #: serving hardware when none is given: the H100 SXM, EcoLogits' reference GPU (its methodology
@@ -83,10 +71,7 @@ class InferenceBill:
     seed: int = 0
 
     def scaled(self, factor: float) -> dict[str, Line]:
-        return {
-            k: Line(v.value * factor, v.low * factor, v.high * factor)
-            for k, v in self.per_request.items()
-        }
+        return {k: v.scaled(factor) for k, v in self.per_request.items()}
 
     def per_day(self) -> dict[str, Line] | None:
         return None if self.requests_per_day is None else self.scaled(self.requests_per_day)

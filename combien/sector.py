@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from combien import catalog
+from combien.bill import Line
 from combien.errors import InputError
 from combien.units import kg_from_g, t_from_kg
 
@@ -18,19 +19,6 @@ SCHEMA = "combien.sector/1"
 HOURS_PER_YEAR_FULL = 8760.0  # de Vries counts 365 days of 24 h
 M3_PER_L = 1e-3
 KWH_PER_TWH = 1e9
-
-
-@dataclass(frozen=True)
-class Range:
-    value: float
-    low: float
-    high: float
-
-    def to_dict(self) -> dict[str, float]:
-        return {"value": self.value, "low": self.low, "high": self.high}
-
-    def scale(self, factor: float) -> Range:
-        return Range(self.value * factor, self.low * factor, self.high * factor)
 
 
 def _fact(name: str) -> catalog.Fact:
@@ -59,14 +47,14 @@ class SectorInputs:
 @dataclass(frozen=True)
 class Sector:
     inputs: dict[str, dict[str, Any]]
-    energy_twh: Range
-    facility_energy_twh: Range
-    water_withdrawal_m3: Range
-    water_consumption_m3: Range
-    co2e_t: Range
+    energy_twh: Line
+    facility_energy_twh: Line
+    water_withdrawal_m3: Line
+    water_consumption_m3: Line
+    co2e_t: Line
     revenue_needed_usd: float
     revenue_gap_usd: float
-    withdrawal_denmark_multiple: Range
+    withdrawal_denmark_multiple: Line
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,7 +99,7 @@ def sector(options: SectorInputs | None = None) -> Sector:
     pue = _pick(o.pue, "li-pue-sector", inputs, "pue", "×")
     if min(servers, kw_low, kw_high) <= 0 or pue < 1 or kw_low > kw_high:
         raise InputError("servers and server power must be positive (low ≤ high), PUE ≥ 1")
-    it_kwh = Range(servers * (kw_low + kw_high) / 2, servers * kw_low, servers * kw_high).scale(
+    it_kwh = Line(servers * (kw_low + kw_high) / 2, servers * kw_low, servers * kw_high).scaled(
         HOURS_PER_YEAR_FULL * o.utilisation
     )
     inputs["hours"] = {
@@ -119,7 +107,7 @@ def sector(options: SectorInputs | None = None) -> Sector:
         "unit": "h/yr",
         "source": "de Vries 2023: full power all year × utilisation",
     }
-    facility = it_kwh.scale(pue)
+    facility = it_kwh.scaled(pue)
     w_on = _pick(
         o.onsite_withdrawal_l_per_kwh,
         "li-withdrawal-onsite-l-per-kwh",
@@ -159,12 +147,12 @@ def sector(options: SectorInputs | None = None) -> Sector:
         "unit": "gCO2e/kWh",
         "source": f"locations:{loc.id}",
     }
-    withdrawal = Range(
+    withdrawal = Line(
         *(it * w_on + it * pue * w_off for it in (it_kwh.value, it_kwh.low, it_kwh.high))
-    ).scale(M3_PER_L)
-    consumption = Range(
+    ).scaled(M3_PER_L)
+    consumption = Line(
         *(it * c_on + it * pue * c_off for it in (it_kwh.value, it_kwh.low, it_kwh.high))
-    ).scale(M3_PER_L)
+    ).scaled(M3_PER_L)
     denmark = _fact("denmark-water-withdrawal-m3").value
     capex = _pick(o.dc_capex_usd, "sequoia-nvidia-dc-run-rate", inputs, "dc_capex_usd", "USD")
     gpu_share = _pick(None, "sequoia-gpu-share-of-dc-cost", inputs, "gpu_share", "fraction")
@@ -173,12 +161,12 @@ def sector(options: SectorInputs | None = None) -> Sector:
     needed = capex / gpu_share / (1 - margin)
     return Sector(
         inputs=inputs,
-        energy_twh=it_kwh.scale(1 / KWH_PER_TWH),
-        facility_energy_twh=facility.scale(1 / KWH_PER_TWH),
+        energy_twh=it_kwh.scaled(1 / KWH_PER_TWH),
+        facility_energy_twh=facility.scaled(1 / KWH_PER_TWH),
         water_withdrawal_m3=withdrawal,
         water_consumption_m3=consumption,
-        co2e_t=facility.scale(t_from_kg(kg_from_g(grid_g))),
+        co2e_t=facility.scaled(t_from_kg(kg_from_g(grid_g))),
         revenue_needed_usd=needed,
         revenue_gap_usd=needed - revenue,
-        withdrawal_denmark_multiple=withdrawal.scale(1 / denmark),
+        withdrawal_denmark_multiple=withdrawal.scaled(1 / denmark),
     )

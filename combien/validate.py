@@ -63,6 +63,22 @@ NUMBERS = (
 )
 
 
+#: what says where and how a job runs: the keys that turn energy into carbon, water and dollars
+SITE_KEYS = (
+    "hardware",
+    "location",
+    "facility",
+    "pue",
+    "wue",
+    "grid",
+    "ewif",
+    "price_hour",
+    "price_kwh",
+    "provider",
+    "commitment",
+)
+
+
 def flag(field: str) -> str:
     """The CLI flag of a field: chip_hours → --chip-hours."""
     return "--" + field.replace("_", "-")

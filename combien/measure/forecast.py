@@ -14,6 +14,8 @@ import itertools
 import math
 from dataclasses import dataclass
 
+from combien.bill import Line
+
 
 def _z95() -> float:
     """The 95th percentile of a standard normal (1.6449)."""
@@ -23,25 +25,13 @@ def _z95() -> float:
 
 
 @dataclass(frozen=True)
-class Projection:
-    """A forecast quantity: central value and 90% interval."""
-
-    value: float
-    low: float
-    high: float
-
-    def to_dict(self) -> dict[str, float]:
-        return {"value": self.value, "low": self.low, "high": self.high}
-
-
-@dataclass(frozen=True)
 class Forecast:
     """The projected totals of a run, at a given fraction done."""
 
     done: float
     total: float
-    energy_j: Projection
-    duration_s: Projection
+    energy_j: Line
+    duration_s: Line
 
     @property
     def fraction(self) -> float:
@@ -57,7 +47,7 @@ class Forecast:
         }
 
 
-def _project(points: list[tuple[float, float]], done: float, total: float) -> Projection:
+def _project(points: list[tuple[float, float]], done: float, total: float) -> Line:
     """points: (units done, cumulative quantity), ascending in units done."""
     current = points[-1][1]
     rates = [(q1 - q0) / (d1 - d0) for (d0, q0), (d1, q1) in itertools.pairwise(points) if d1 > d0]
@@ -70,7 +60,7 @@ def _project(points: list[tuple[float, float]], done: float, total: float) -> Pr
     variance = remaining * var_unit + remaining**2 * var_unit / done
     half = _z95() * math.sqrt(max(0.0, variance))
     central = current + remaining * mean
-    return Projection(central, max(current, central - half), central + half)
+    return Line(central, max(current, central - half), central + half)
 
 
 def forecast(history: list[tuple[float, float, float]], total: float) -> Forecast | None:

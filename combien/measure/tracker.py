@@ -31,7 +31,7 @@ from combien import catalog
 from combien.errors import InputError
 from combien.measure.forecast import Forecast, forecast
 from combien.measure.sensors import ESTIMATED, MEASURED, Device, Sensor, hostname, open_sensors
-from combien.validate import NUMBERS, number
+from combien.validate import NUMBERS, SITE_KEYS, number
 
 
 def _debug(message: str, *args: object) -> None:
@@ -49,20 +49,6 @@ def _fallback_file(run_id: str) -> str:
 
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-SITE_FIELDS = (
-    "location",
-    "facility",
-    "pue",
-    "wue",
-    "grid",
-    "ewif",
-    "price_kwh",
-    "price_hour",
-    "provider",
-    "commitment",
-    "hardware",
-)
 
 
 def _check_site(site: dict[str, Any]) -> dict[str, Any]:
@@ -111,11 +97,11 @@ class Tracker:
         echo: bool = False,
         **site: Any,
     ) -> None:
-        unknown = set(site) - set(SITE_FIELDS)
+        unknown = set(site) - set(SITE_KEYS)
         if unknown:
             raise InputError(
                 f"Tracker: unknown option {sorted(unknown)[0]!r} — site options are "
-                f"{', '.join(SITE_FIELDS)}"
+                f"{', '.join(SITE_KEYS)}"
             )
         self.site = _check_site({k: v for k, v in site.items() if v is not None})
         if not interval_s > 0 or not flush_s > 0:
