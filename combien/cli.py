@@ -631,6 +631,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # a file that cannot be read or written
+        where = f": {exc.filename}" if exc.filename else ""
+        sys.stderr.write(f"combien: error: {exc.strerror or exc}{where}\n")
+        return 2
+    except Exception as exc:  # a store that cannot be opened, or a bug: still one line
+        import sqlite3
+
+        if isinstance(exc, sqlite3.Error):
+            sys.stderr.write(
+                f"combien: error: the run store cannot be used ({exc}) — check --db or COMBIEN_DB\n"
+            )
+            return 2
+        sys.stderr.write(
+            f"combien: internal error: {type(exc).__name__}: {exc} — please report it\n"
+        )
+        return 1
     return result if isinstance(result, int) else 0
 
 

@@ -93,7 +93,26 @@ def test_data_search(cli: Any) -> None:
     assert "US-VA" in {r["id"] for r in states}
 
 
-@pytest.mark.parametrize("command", [[], ["estimate"], ["data"], ["data", "hardware"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["estimate"],
+        ["data"],
+        ["data", "hardware"],
+        ["track"],
+        ["runs"],
+        ["runs", "list"],
+        ["runs", "show"],
+        ["runs", "export"],
+        ["runs", "compare"],
+        ["infer"],
+        ["lifecycle"],
+        ["trends"],
+        ["claims"],
+        ["sector"],
+    ],
+)
 def test_help(cli: Any, command: list[str]) -> None:
     result = cli(*command, "--help")
     assert result.code == 0 and "Usage" in result.out
@@ -114,3 +133,12 @@ def test_console_script_runs_as_a_process() -> None:
         check=False,
     )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_files_that_cannot_be_written_or_read(cli: Any, tmp_path: Path) -> None:
+    result = cli("trends", "--html", str(tmp_path / "no" / "such" / "dir" / "t.html"))
+    assert result.code == 2 and result.err.count("\n") == 1 and "Traceback" not in result.err
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = cli("runs", "list", "--db", str(blocker / "runs.db"))
+    assert result.code == 2 and result.err.count("\n") == 1
