@@ -52,24 +52,22 @@ def child(tool: str, seconds: float) -> None:
     x = 0
     while time.perf_counter() < end:  # the CPU-bound workload
         x += 1
-    time.process_time() - time.thread_time() - before
+    during = time.process_time() - time.thread_time() - before
     if tool != "none":
         tracker.stop()
-    threads_cpu = time.process_time() - time.thread_time() - before
+    at_stop = time.process_time() - time.thread_time() - before - during
     children = os.times().children_user + os.times().children_system - children_before
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        json.dumps(
-            {
-                "tool": tool,
-                "import_s": import_s,
-                "tracker_cpu_s": threads_cpu + children,
-                "seconds": seconds,
-                "peak_rss_mb": rss_mb,
-                "loops": x,
-            }
-        )
-    )
+    result = {
+        "tool": tool,
+        "import_s": import_s,
+        "tracker_cpu_s": during + children,
+        "stop_cpu_s": at_stop,
+        "seconds": seconds,
+        "peak_rss_mb": rss_mb,
+        "loops": x,
+    }
+    print(json.dumps(result))
 
 
 def run(tool: str, seconds: float) -> dict[str, float]:
@@ -93,17 +91,20 @@ def main() -> None:
         print("codecarbon is not installed: only combien is measured")
     results = {tool: run(tool, seconds) for tool in tools}
     base = results["none"]
-    print(
-        f"{'tool':<12}{'import':>10}{'CPU s/min':>12}{'% of a core':>13}{'extra MB':>10}"
-        f"{'work done':>11}"
-    )
+    header = ("tool", "import", "CPU s/min", "% of a core", "at stop", "extra MB", "work done")
+    print("".join(f"{h:>12}" for h in header))
     for tool, r in results.items():
         per_min = r["tracker_cpu_s"] / r["seconds"] * 60
-        print(
-            f"{tool:<12}{r['import_s'] * 1000:>8.0f}ms{per_min:>12.3f}"
-            f"{per_min / 60 * 100:>12.2f}%{r['peak_rss_mb'] - base['peak_rss_mb']:>10.1f}"
-            f"{r['loops'] / base['loops']:>11.3f}"
+        cells = (
+            tool,
+            f"{r['import_s'] * 1000:.0f} ms",
+            f"{per_min:.3f}",
+            f"{per_min / 60 * 100:.2f}%",
+            f"{r['stop_cpu_s']:.2f} s",
+            f"{r['peak_rss_mb'] - base['peak_rss_mb']:.1f}",
+            f"{r['loops'] / base['loops']:.3f}",
         )
+        print("".join(f"{c:>12}" for c in cells))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ Monte Carlo samples. A line that cannot be computed is None, with a warning sayi
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +100,8 @@ class Bill:
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
+        import json
+
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def to_markdown(self) -> str:

@@ -50,6 +50,28 @@ def _opt(help_text: str, panel: str) -> Any:
     return typer.Option(help=help_text, rich_help_panel=panel, show_default=False)
 
 
+# options shared by several commands
+LocationOpt = Annotated[
+    str | None, _opt("Where it runs: FR, US-IA, aws:us-east-1 (see `combien data locations`).", _S)
+]
+FacilityOpt = Annotated[
+    str | None, _opt("Facility preset: hyperscale, enterprise, air-cooled, evaporative, dlc.", _S)
+]
+PueOpt = Annotated[str | None, _opt("Power usage effectiveness (≥ 1).", _S)]
+WueOpt = Annotated[str | None, _opt("On-site water usage effectiveness, L/kWh of IT energy.", _S)]
+GridOpt = Annotated[str | None, _opt("Grid carbon intensity, gCO2e/kWh.", _S)]
+EwifOpt = Annotated[str | None, _opt("Water intensity of electricity, L/kWh.", _S)]
+PriceHourOpt = Annotated[str | None, _opt("Cloud price, USD per accelerator-hour.", _P)]
+PriceKwhOpt = Annotated[str | None, _opt("Electricity price, USD/kWh.", _P)]
+ProviderOpt = Annotated[
+    str | None, _opt("Cloud provider for prices: aws, gcp, azure, lambda, ...", _P)
+]
+CommitmentOpt = Annotated[str | None, _opt("Cloud commitment: on-demand, 1y, 3y (default 3y).", _P)]
+SpecOpt = Annotated[Path | None, _opt("YAML file with the same keys (flags override it).", _M)]
+SamplesOpt = Annotated[int | None, _opt("Monte Carlo samples (default 10000).", _M)]
+SeedOpt = Annotated[int | None, _opt("Random seed (default 0).", _M)]
+
+
 @app.command()
 def estimate(
     model: Annotated[
@@ -71,27 +93,16 @@ def estimate(
     precision: Annotated[
         str | None, _opt("Training precision: bf16 (default), fp16, fp8, tf32, fp32.", _H)
     ] = None,
-    location: Annotated[
-        str | None, _opt("Country, region or cloud region: FR, US-IA, aws:us-east-1.", _S)
-    ] = None,
-    facility: Annotated[
-        str | None,
-        _opt("Facility preset: hyperscale, enterprise, air-cooled, evaporative, dlc.", _S),
-    ] = None,
-    pue: Annotated[str | None, _opt("Power usage effectiveness (≥ 1).", _S)] = None,
-    wue: Annotated[
-        str | None, _opt("On-site water usage effectiveness, L/kWh of IT energy.", _S)
-    ] = None,
-    grid: Annotated[str | None, _opt("Grid carbon intensity, gCO2e/kWh.", _S)] = None,
-    ewif: Annotated[str | None, _opt("Water intensity of electricity, L/kWh.", _S)] = None,
-    price_hour: Annotated[str | None, _opt("Cloud price, USD per accelerator-hour.", _P)] = None,
-    price_kwh: Annotated[str | None, _opt("Electricity price, USD/kWh.", _P)] = None,
-    provider: Annotated[
-        str | None, _opt("Cloud provider for prices: aws, gcp, azure, lambda, ...", _P)
-    ] = None,
-    commitment: Annotated[
-        str | None, _opt("Cloud commitment: on-demand, 1y, 3y (default 3y).", _P)
-    ] = None,
+    location: LocationOpt = None,
+    facility: FacilityOpt = None,
+    pue: PueOpt = None,
+    wue: WueOpt = None,
+    grid: GridOpt = None,
+    ewif: EwifOpt = None,
+    price_hour: PriceHourOpt = None,
+    price_kwh: PriceKwhOpt = None,
+    provider: ProviderOpt = None,
+    commitment: CommitmentOpt = None,
     start: Annotated[
         str | None, _opt("Training start YYYY-MM: depreciates the hardware price to it.", _P)
     ] = None,
@@ -124,14 +135,12 @@ def estimate(
         list[str] | None,
         _opt("Which input wins a conflict: flop, params, chip-hours, days, mfu.", _M),
     ] = None,
-    spec: Annotated[
-        Path | None, _opt("YAML file with the same keys (flags override it).", _M)
-    ] = None,
+    spec: SpecOpt = None,
     output_format: Annotated[
         Format, typer.Option("--format", help="table, json or markdown.", rich_help_panel=_M)
     ] = Format.table,
-    samples: Annotated[int | None, _opt("Monte Carlo samples (default 10000).", _M)] = None,
-    seed: Annotated[int | None, _opt("Random seed (default 0).", _M)] = None,
+    samples: SamplesOpt = None,
+    seed: SeedOpt = None,
 ) -> None:
     """Estimate the bill of a training run: compute, time, energy, carbon, water, dollars."""
     from combien.estimation import estimate as run_estimate
@@ -166,24 +175,22 @@ def infer(
     request_energy_kwh: Annotated[
         str | None, _opt("IT energy of one request (kWh): replaces the model.", _M)
     ] = None,
-    location: Annotated[str | None, _opt("Country, region or cloud region.", _S)] = None,
-    facility: Annotated[str | None, _opt("Facility preset.", _S)] = None,
-    pue: Annotated[str | None, _opt("Power usage effectiveness (≥ 1).", _S)] = None,
-    wue: Annotated[str | None, _opt("On-site WUE, L/kWh of IT energy.", _S)] = None,
-    grid: Annotated[str | None, _opt("Grid carbon intensity, gCO2e/kWh.", _S)] = None,
-    ewif: Annotated[str | None, _opt("Water intensity of electricity, L/kWh.", _S)] = None,
-    price_hour: Annotated[str | None, _opt("Cloud price, USD per accelerator-hour.", _P)] = None,
-    price_kwh: Annotated[str | None, _opt("Electricity price, USD/kWh.", _P)] = None,
-    provider: Annotated[str | None, _opt("Cloud provider for prices.", _P)] = None,
-    commitment: Annotated[str | None, _opt("Cloud commitment: on-demand, 1y, 3y.", _P)] = None,
-    spec: Annotated[
-        Path | None, _opt("YAML file with the same keys (flags override it).", _M)
-    ] = None,
+    location: LocationOpt = None,
+    facility: FacilityOpt = None,
+    pue: PueOpt = None,
+    wue: WueOpt = None,
+    grid: GridOpt = None,
+    ewif: EwifOpt = None,
+    price_hour: PriceHourOpt = None,
+    price_kwh: PriceKwhOpt = None,
+    provider: ProviderOpt = None,
+    commitment: CommitmentOpt = None,
+    spec: SpecOpt = None,
     output_format: Annotated[
         Format, typer.Option("--format", help="table, json or markdown.", rich_help_panel=_M)
     ] = Format.table,
-    samples: Annotated[int | None, _opt("Monte Carlo samples (default 10000).", _M)] = None,
-    seed: Annotated[int | None, _opt("Random seed (default 0).", _M)] = None,
+    samples: SamplesOpt = None,
+    seed: SeedOpt = None,
 ) -> None:
     """The cost of serving a model: per request, per 1,000, per day and per year."""
     from combien.inference import infer as run_infer
@@ -228,10 +235,8 @@ def lifecycle(
     requests_per_day: Annotated[str | None, _opt("Traffic, requests per day.", _W)] = None,
     rps: Annotated[str | None, _opt("Traffic, requests per second.", _W)] = None,
     months: Annotated[float, typer.Option(help="Months of serving.", rich_help_panel=_W)] = 12.0,
-    location: Annotated[
-        str | None, _opt("Where both run: FR, US-IA, aws:us-east-1 ...", _S)
-    ] = None,
-    facility: Annotated[str | None, _opt("Facility preset.", _S)] = None,
+    location: LocationOpt = None,
+    facility: FacilityOpt = None,
     output_format: Annotated[
         Format, typer.Option("--format", help="table, json or markdown.", rich_help_panel=_M)
     ] = Format.table,
@@ -352,7 +357,7 @@ def sector(
     utilisation: Annotated[
         str | None, _opt("Share of the year at that power (default 1).", _W)
     ] = None,
-    pue: Annotated[str | None, _opt("PUE (default 1.1, Li et al.).", _S)] = None,
+    pue: PueOpt = None,
     location: Annotated[
         str, typer.Option(help="Grid mix and water of electricity.", rich_help_panel=_S)
     ] = "WORLD",
@@ -459,16 +464,14 @@ def track(
         list[str], typer.Argument(help="The command to run, after --.", show_default=False)
     ],
     project: Annotated[str | None, _opt("Project name recorded with the run.", _T)] = None,
-    location: Annotated[str | None, _opt("Where it runs: FR, US-IA, aws:us-east-1 ...", _S)] = None,
-    facility: Annotated[
-        str | None, _opt("Facility preset: hyperscale, enterprise, dlc ...", _S)
-    ] = None,
-    pue: Annotated[str | None, _opt("Power usage effectiveness.", _S)] = None,
-    wue: Annotated[str | None, _opt("On-site water usage effectiveness, L/kWh.", _S)] = None,
-    grid: Annotated[str | None, _opt("Grid carbon intensity, gCO2e/kWh.", _S)] = None,
-    ewif: Annotated[str | None, _opt("Water intensity of electricity, L/kWh.", _S)] = None,
-    price_kwh: Annotated[str | None, _opt("Electricity price, USD/kWh.", _P)] = None,
-    price_hour: Annotated[str | None, _opt("Cloud price, USD per GPU-hour.", _P)] = None,
+    location: LocationOpt = None,
+    facility: FacilityOpt = None,
+    pue: PueOpt = None,
+    wue: WueOpt = None,
+    grid: GridOpt = None,
+    ewif: EwifOpt = None,
+    price_kwh: PriceKwhOpt = None,
+    price_hour: PriceHourOpt = None,
     hardware: Annotated[
         str | None, _opt("Accelerator id, if the driver's name is not recognised.", _T)
     ] = None,
