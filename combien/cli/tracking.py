@@ -1,0 +1,184 @@
+"""`combien track` and `combien runs …`: measured runs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from combien.cli._app import (
+    _T,
+    DbOpt,
+    EwifOpt,
+    FacilityOpt,
+    Format,
+    GridOpt,
+    LocationOpt,
+    PriceHourOpt,
+    PriceKwhOpt,
+    PueOpt,
+    WueOpt,
+    _emit_bill,
+    _opt,
+    _print,
+    app,
+    runs_app,
+)
+from combien.errors import InputError
+
+
+@app.command(context_settings={"allow_interspersed_args": False})
+def track(
+    command: Annotated[
+        list[str], typer.Argument(help="The command to run, after --.", show_default=False)
+    ],
+    project: Annotated[str | None, _opt("Project name recorded with the run.", _T)] = None,
+    location: LocationOpt = None,
+    facility: FacilityOpt = None,
+    pue: PueOpt = None,
+    wue: WueOpt = None,
+    grid: GridOpt = None,
+    ewif: EwifOpt = None,
+    price_kwh: PriceKwhOpt = None,
+    price_hour: PriceHourOpt = None,
+    hardware: Annotated[
+        str | None, _opt("Accelerator id, if the driver's name is not recognised.", _T)
+    ] = None,
+    interval: Annotated[
+        float, typer.Option(help="Sampling interval, seconds.", rich_help_panel=_T)
+    ] = 1.0,
+    flush: Annotated[
+        float, typer.Option(help="Write to the store every N seconds.", rich_help_panel=_T)
+    ] = 5.0,
+    scope: Annotated[
+        str,
+        typer.Option(help="process (the command's process tree) or machine.", rich_help_panel=_T),
+    ] = "process",
+    all_gpus: Annotated[
+        bool,
+        typer.Option(
+            "--all-gpus",
+            help="Measure every GPU, not only CUDA_VISIBLE_DEVICES.",
+            rich_help_panel=_T,
+        ),
+    ] = False,
+    db: DbOpt = None,
+    output_format: Annotated[
+        Format,
+        typer.Option(
+            "--format", help="table, json or markdown (printed to stderr).", rich_help_panel=_T
+        ),
+    ] = Format.table,
+    output: Annotated[
+        Path | None, typer.Option(help="Also write the JSON bill to this file.", rich_help_panel=_T)
+    ] = None,
+) -> None:
+    """Run a command and measure it: combien track \\[options] -- python train.py."""
+    from combien.runs import track_command
+
+    site = {
+        "location": location,
+        "facility": facility,
+        "pue": pue,
+        "wue": wue,
+        "grid": grid,
+        "ewif": ewif,
+        "price_kwh": price_kwh,
+        "price_hour": price_hour,
+        "hardware": hardware,
+    }
+    code, bill = track_command(
+        list(command),
+        project=project,
+        interval_s=interval,
+        flush_s=flush,
+        scope=scope,
+        all_gpus=all_gpus,
+        db=db,
+        **site,
+    )
+    if bill is not None:
+        if output:
+            output.write_text(bill.to_json() + "\n", encoding="utf-8")
+        _emit_bill(bill, output_format, stream=sys.stderr)
+    raise typer.Exit(code)
+
+
+@runs_app.command("list")
+def runs_list(
+    db: DbOpt = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="table, json or markdown.")
+    ] = Format.table,
+    limit: Annotated[int, typer.Option(help="At most this many runs, newest first.")] = 50,
+) -> None:
+    """List tracked runs, newest first (runs whose process died are marked interrupted)."""
+    from combien.runs import summary_rows
+    from combien.store import Store
+
+    rows = summary_rows(Store(db), limit)
+    if output_format is Format.json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    from combien.render import runs_table
+
+    _print(runs_table(rows))
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
+    db: DbOpt = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="table, json or markdown.")
+    ] = Format.table,
+) -> None:
+    """Show a tracked run's bill (JSON: combien.bill/1 with its `run` object)."""
+    from combien.runs import get_run, stored_bill
+    from combien.store import Store
+
+    _emit_bill(stored_bill(get_run(Store(db), run_id)), output_format)
+
+
+@runs_app.command("export")
+def runs_export(
+    db: DbOpt = None,
+    output_format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    run: Annotated[
+        str | None, typer.Option(help="Export this run's samples instead of the runs.")
+    ] = None,
+) -> None:
+    """Export the runs (or one run's samples) as CSV or JSON."""
+    from combien.runs import export
+    from combien.store import Store
+
+    if output_format not in ("csv", "json"):
+        raise InputError(f"--format: {output_format!r} is not one of 'csv', 'json'")
+    sys.stdout.write(export(Store(db), output_format, run))
+
+
+@runs_app.command("compare")
+def runs_compare(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
+    spec: Annotated[Path, typer.Option(help="YAML spec of the same run (as for estimate).")],
+    db: DbOpt = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="table or json.")
+    ] = Format.table,
+) -> None:
+    """Compare a tracked run with the estimate of the same run, line by line."""
+    from combien.runs import compare, estimate_for_run, get_run, stored_bill
+    from combien.spec import TrainingRun
+    from combien.store import Store
+
+    run = get_run(Store(db), run_id)
+    result = compare(stored_bill(run), estimate_for_run(run, TrainingRun.from_yaml(spec)))
+    if output_format is Format.json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    from combien.render import compare_table
+
+    _print(compare_table(result))
