@@ -1,3 +1,4 @@
+# ruff: noqa: I001 — the commands are imported in the order `combien --help` lists them
 """Command line: a thin shell over the library. Each command parses, calls one function, renders.
 
 Errors are one line on stderr with exit code 2 — never a traceback. The commands live in the
@@ -10,9 +11,15 @@ import sys
 
 import typer
 
-from combien.cli import data, further, serving, tracking, training
 from combien.cli._app import app
 from combien.errors import CombienError
+
+# the commands register in this order, which is the order of `combien --help`
+from combien.cli import training
+from combien.cli import serving
+from combien.cli import tracking
+from combien.cli import further
+from combien.cli import data
 
 __all__ = ["app", "data", "further", "main", "serving", "tracking", "training"]
 
