@@ -31,7 +31,6 @@ class Format(StrEnum):
     markdown = "markdown"
 
 
-Num = Annotated[str | None, typer.Option(show_default=False)]
 _W = "workload"
 _H = "hardware and time"
 _S = "site"

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import keras
+try:
+    import keras
+except ImportError as exc:
+    raise ImportError(
+        "combien's keras callback needs keras — pip install 'combien[keras]'"
+    ) from exc
 
 from combien.integrations._common import Summary, TrainingSession
 from combien.measure.tracker import Tracker

@@ -19,7 +19,12 @@ else:
     try:
         import lightning.pytorch as pl
     except ImportError:
-        import pytorch_lightning as pl
+        try:
+            import pytorch_lightning as pl
+        except ImportError as exc:
+            raise ImportError(
+                "combien's Lightning callback needs Lightning — pip install 'combien[lightning]'"
+            ) from exc
 
 from combien.integrations._common import Summary, TrainingSession, guarded
 from combien.measure.tracker import Tracker

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from transformers import TrainerCallback
+try:
+    from transformers import TrainerCallback
+except ImportError as exc:
+    raise ImportError(
+        "combien's transformers callback needs transformers — pip install 'combien[transformers]'"
+    ) from exc
 
 from combien.integrations._common import Summary, TrainingSession
 from combien.measure.tracker import Tracker
