@@ -384,6 +384,11 @@ def _facts() -> dict[str, Fact]:
     return {row.id: row for row in _load("facts.csv", Fact)}
 
 
+def facts() -> tuple[Fact, ...]:
+    """Every sourced fact of facts.csv."""
+    return tuple(_facts().values())
+
+
 def fact(name: str) -> Fact:
     """A sourced fact that a claim or the sector view relies on (facts.csv)."""
     try:
@@ -395,6 +400,11 @@ def fact(name: str) -> Fact:
 @functools.cache
 def _architectures() -> dict[str, Architecture]:
     return {row.id: row for row in _load("architectures.csv", Architecture)}
+
+
+def architectures() -> tuple[Architecture, ...]:
+    """Every model shape of architectures.csv."""
+    return tuple(_architectures().values())
 
 
 def architecture(model_id: str) -> Architecture | None:

@@ -72,6 +72,18 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "conventions": ("id", "name", "power_fraction", "server_overhead", "pue", "mfu", "source"),
     "defaults": ("id", "value", "low", "high", "unit", "source"),
+    "energy": (
+        "id",
+        "name",
+        "gco2e_per_kwh",
+        "gco2e_low",
+        "gco2e_high",
+        "ewif_l_per_kwh",
+        "source",
+    ),
+    "facts": ("id", "value", "low", "high", "unit", "claim", "source"),
+    "cpus": ("id", "name", "cores", "tdp_w", "source"),
+    "architectures": ("id", "params", "layers", "d_model", "kv_heads", "head_dim", "source"),
 }
 
 
@@ -85,6 +97,10 @@ def rows(table: str) -> list[Any]:
         "facilities": catalog.facilities,
         "conventions": catalog.conventions,
         "defaults": lambda: [catalog.default(k) for k in catalog.default_ids()],
+        "energy": catalog.energy_sources,
+        "facts": catalog.facts,
+        "cpus": catalog.cpus,
+        "architectures": catalog.architectures,
     }
     return list(loaders[table]())
 

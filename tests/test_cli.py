@@ -75,7 +75,20 @@ def test_units_in_flags(cli: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "table", ["hardware", "locations", "prices", "models", "facilities", "conventions", "defaults"]
+    "table",
+    [
+        "hardware",
+        "locations",
+        "prices",
+        "models",
+        "facilities",
+        "conventions",
+        "defaults",
+        "energy",
+        "facts",
+        "cpus",
+        "architectures",
+    ],
 )
 def test_data_tables(cli: Any, table: str) -> None:
     result = cli("data", table, "--format", "json")

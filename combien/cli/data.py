@@ -22,6 +22,10 @@ class Table(StrEnum):
     facilities = "facilities"
     conventions = "conventions"
     defaults = "defaults"
+    energy = "energy"
+    facts = "facts"
+    cpus = "cpus"
+    architectures = "architectures"
 
 
 def _data_command(table: Table) -> Any:
