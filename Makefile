@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 EXTRAS := $(VENV)/.extras
 TORCH  ?= 2.13.0
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest smoke bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +35,19 @@ typecheck: $(EXTRAS)
 pytest: $(EXTRAS)
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+# the package as a user installs it: no extras, not editable, run from outside the checkout
+smoke: $(BIN)/python
+	rm -rf .venv-smoke
+	$(PYTHON) -m venv .venv-smoke
+	.venv-smoke/bin/python -m pip install --quiet .
+	cd / && $(CURDIR)/.venv-smoke/bin/combien estimate --model gpt-3 --format json > /dev/null
+	cd / && $(CURDIR)/.venv-smoke/bin/python -c "import combien; b = combien.estimate(params='7B', tokens='2T', hardware='h100', chips=64); assert b.energy_kwh.value > 0"
+	rm -rf .venv-smoke
+
+test: lint typecheck smoke pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-smoke build *.egg-info .pytest_cache .mypy_cache .ruff_cache
