@@ -17,7 +17,7 @@ from combien.bill import Line
 from combien.engine import serving
 from combien.engine.uncertainty import Spread, draw, interval
 from combien.errors import IncompleteError, InputError
-from combien.resolve import resolve_site
+from combien.site import default_assumption, resolve_site
 from combien.spec import InferenceRun, TrainingRun
 from combien.units import BYTES_PER_PARAM, SECONDS_PER_DAY
 from combien.validate import SITE_KEYS
@@ -41,19 +41,6 @@ BOTTLE_L = 0.5
 #: serving hardware when none is given: the H100 SXM, EcoLogits' reference GPU (its methodology
 #: fits ML.ENERGY measurements on H100); the bill warns that it was assumed
 DEFAULT_HARDWARE = "h100-sxm"
-
-
-def _default(name: str, upper: float | None = None) -> Assumption:
-    row = catalog.default(name)
-    return Assumption(
-        row.value,
-        row.unit,
-        f"defaults:{row.id} — {row.source}",
-        "default",
-        row.low,
-        row.high,
-        upper,
-    )
 
 
 @dataclass(frozen=True)
@@ -188,22 +175,22 @@ class _Serving:
             if value is not None:
                 self.user(name, value, "tokens")
             else:
-                self.values[name] = _default(default)
+                self.values[name] = default_assumption(default)
         if self.run.batch is not None:
             self.user("batch", self.run.batch, "requests")
         else:
-            self.values["batch"] = _default("serving_batch")
+            self.values["batch"] = default_assumption("serving_batch")
         if self.run.utilisation is not None:
             self.user("utilisation", self.run.utilisation, "fraction")
         else:
-            self.values["utilisation"] = _default("serving_utilisation", upper=1.0)
+            self.values["utilisation"] = default_assumption("serving_utilisation", upper=1.0)
         for name in (
             "prefill_mfu",
             "decode_bw_efficiency",
             "serving_power_fraction",
             "idle_power_fraction",
         ):
-            self.values[name] = _default(name, upper=1.0)
+            self.values[name] = default_assumption(name, upper=1.0)
 
     def replica(self, site: Assumptions) -> None:
         hw = catalog.hardware().get(site.labels["hardware"])
