@@ -5,6 +5,7 @@
   sampling instants as a power meter is, optionally faster than real time.
 - `FakeNvml`: a stand-in for the `pynvml` module (the hardware boundary), to drive `NvmlSensor`
   with a trace, with or without the energy counter, and to make it fail.
+- `FakeAmdSmi`: the same for the `amdsmi` module and `AmdSmiSensor`.
 """
 
 from __future__ import annotations
@@ -176,3 +177,65 @@ class FakeNvml:
             )
         self._last_t[handle] = t
         return round(self._energy_mj[handle])
+
+
+class FakeAmdSmi:
+    """A fake of the `amdsmi` module: GPUs whose power follows `power_w(index, t)`.
+
+    `api` is "6.2" (key `energy_accumulator`) or "6.0" (key `power`); `counter=False` makes the
+    energy count unsupported; the counter's resolution is 15.3 µJ, as AMD GPUs report.
+    """
+
+    RESOLUTION_UJ = 15.3
+
+    def __init__(
+        self,
+        names: Sequence[str] = ("AMD Instinct MI300X",),
+        *,
+        power_w: Callable[[int, float], float] = lambda i, t: 500.0,
+        clock: Callable[[], float] = lambda: 0.0,
+        counter: bool = True,
+        api: str = "6.2",
+    ) -> None:
+        self.names, self.power_w, self.clock = list(names), power_w, clock
+        self.counter, self.api = counter, api
+        self.initialised = False
+        self._uj = [1e12] * len(self.names)
+        self._last_t = [clock()] * len(self.names)
+
+    def amdsmi_init(self, *flags: object) -> None:
+        self.initialised = True
+
+    def amdsmi_shut_down(self) -> None:
+        self.initialised = False
+
+    def amdsmi_get_processor_handles(self) -> list[int]:
+        return list(range(len(self.names)))
+
+    def amdsmi_get_gpu_device_uuid(self, handle: int) -> str:
+        return f"{handle:04x}-fake-amd"
+
+    def amdsmi_get_gpu_asic_info(self, handle: int) -> dict[str, object]:
+        return {"market_name": self.names[handle]}
+
+    def amdsmi_get_power_info(self, handle: int) -> dict[str, object]:
+        watts = self.power_w(handle, self.clock())
+        return {"average_socket_power": watts, "current_socket_power": "N/A"}
+
+    def amdsmi_get_energy_count(self, handle: int) -> dict[str, float]:
+        if not self.counter:
+            raise NVMLError("AMDSMI_STATUS_NOT_SUPPORTED")
+        t = self.clock()
+        t0 = self._last_t[handle]
+        steps = max(1, int((t - t0) * 100))
+        for k in range(steps):
+            a, b = t0 + (t - t0) * k / steps, t0 + (t - t0) * (k + 1) / steps
+            watts = (self.power_w(handle, a) + self.power_w(handle, b)) / 2
+            self._uj[handle] += watts * (b - a) * 1e6
+        self._last_t[handle] = t
+        key = "energy_accumulator" if self.api >= "6.2" else "power"
+        return {
+            key: self._uj[handle] // self.RESOLUTION_UJ,
+            "counter_resolution": self.RESOLUTION_UJ,
+            "timestamp": int(t * 1e9),
+        }

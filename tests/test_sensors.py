@@ -126,3 +126,40 @@ def test_rapl_missing_or_unreadable(tmp_path: Path) -> None:
     (tmp_path / "intel-rapl:0" / "energy_uj").unlink()  # the file vanishes mid-run
     with pytest.raises(OSError):
         sensor.sample(1.0)
+
+
+@pytest.mark.parametrize(("counter", "api"), [(True, "6.2"), (True, "6.0"), (False, "6.2")])
+def test_amd_energy_matches_the_integral(
+    counter: bool, api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from combien.measure.amd import AmdSmiSensor
+    from combien.testing import FakeAmdSmi
+
+    for name in ("HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES"):
+        monkeypatch.delenv(name, raising=False)
+    clock = Clock()
+    smi = FakeAmdSmi(
+        ["AMD Instinct MI300X"] * 2, power_w=wave, clock=clock, counter=counter, api=api
+    )
+    sensor = AmdSmiSensor(amdsmi=smi)
+    assert sensor.power_sampled is not counter
+    assert [d.name for d in sensor.devices] == ["AMD Instinct MI300X"] * 2
+    energy = sensor.sample(0.0)
+    for step in range(1, 601):
+        clock.t = float(step)
+        energy = sensor.sample(clock.t)
+    for i in range(2):
+        assert energy[i] == pytest.approx(wave_energy(i, 600), rel=1e-3)
+    sensor.close()
+    assert not smi.initialised
+
+
+def test_amd_visible_devices_and_absence(monkeypatch: pytest.MonkeyPatch) -> None:
+    from combien.measure.amd import AmdSmiSensor
+    from combien.testing import FakeAmdSmi
+
+    monkeypatch.setenv("HIP_VISIBLE_DEVICES", "1")
+    sensor = AmdSmiSensor(amdsmi=FakeAmdSmi(["A", "AMD Instinct MI250X"]))
+    assert [d.key for d in sensor.devices] == ["gpu1"]
+    with pytest.raises(SensorUnavailable):
+        AmdSmiSensor()  # amdsmi is not installed here

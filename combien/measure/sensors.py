@@ -7,6 +7,7 @@ counters; power-based ones (NVML power, CPU estimate) integrate power over the s
 
     Sensor
      ├── NvmlSensor      NVIDIA GPUs (nvidia-ml-py): energy counter, else power sampling
+     ├── AmdSmiSensor    AMD GPUs (amdsmi, from ROCm): energy counter, else power sampling
      ├── RaplSensor      CPU packages and DRAM (Linux powercap), wrap-around handled
      ├── CpuEstimate     TDP × utilisation + memory power per GB (psutil), marked estimated
      └── combien.testing.FakeSensor / ReplaySensor
@@ -65,8 +66,9 @@ def open_sensors(
 ) -> tuple[list[Sensor], list[str]]:
     """The sensors this machine offers, and a note for each kind that is not available.
 
-    GPUs: NVML. CPU and memory: RAPL where readable, else the TDP × utilisation estimate.
+    GPUs: NVML, AMD SMI. CPU and memory: RAPL where readable, else the TDP × utilisation estimate.
     """
+    from combien.measure.amd import AmdSmiSensor
     from combien.measure.cpu import CpuEstimate
     from combien.measure.nvml import NvmlSensor
     from combien.measure.rapl import RaplSensor
@@ -79,6 +81,10 @@ def open_sensors(
         sensors.append(NvmlSensor(all_gpus=all_gpus))
     except SensorUnavailable as exc:
         notes.append(f"no NVIDIA GPU measured: {exc}")
+    try:
+        sensors.append(AmdSmiSensor(all_gpus=all_gpus))
+    except SensorUnavailable as exc:
+        notes.append(f"no AMD GPU measured: {exc}")
     try:
         sensors.append(RaplSensor(scope=process_scope))
     except SensorUnavailable as exc:
