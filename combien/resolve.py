@@ -174,8 +174,20 @@ class _Resolver(SiteResolver):
     def peak(self, hw: catalog.Hardware) -> Assumption | None:
         got = self.field("precision")
         precision = str(got[0]) if got else "bf16"
-        self.labels["precision"] = precision
         peak = hw.peak_flops(precision)
+        if peak is None and not got:
+            # Epoch AI's order when the precision is unknown: tensor BF16/FP16, TF32, FP32
+            for fallback in ("tf32", "fp32"):
+                peak = hw.peak_flops(fallback)
+                if peak is not None:
+                    self.warn(
+                        "precision-fallback",
+                        f"{hw.id} has no bf16 tensor peak: its "
+                        f"{fallback} peak is used — pass --precision to choose",
+                    )
+                    precision = fallback
+                    break
+        self.labels["precision"] = precision
         if peak is None:
             return None
         return Assumption(
