@@ -83,13 +83,11 @@ def cost_growth() -> Claim:
 
     g = trends(2016).cost_ownership
     epoch = _fact("epoch-cost-growth")
-    verdict = (
-        CONSISTENT
-        if g.low <= epoch.value <= g.high
-        else PARTLY
-        if (epoch.low or epoch.value) <= g.high and g.low <= (epoch.high or 0)
-        else NOT
-    )
+    e_low, e_high = epoch.low or epoch.value, epoch.high or epoch.value
+    if e_low <= g.value <= e_high or g.low <= epoch.value <= g.high:
+        verdict = CONSISTENT  # either central value inside the other's 90% interval
+    else:
+        verdict = judge(e_low, e_high, g.low, g.high)
     return Claim(
         "cost-growth",
         "frontier training costs grow 2.4× a year since 2016",
@@ -100,11 +98,12 @@ def cost_growth() -> Claim:
         (
             f"{g.n} frontier runs with known hardware, ownership cost (Epoch AI method A)",
             "OLS of log10(cost) on date, bootstrap 90% interval",
-            f"Epoch AI: {epoch.value}× ({epoch.low}–{epoch.high}) — {epoch.source}",
+            f"Epoch AI: {epoch.value}× ({e_low}–{e_high}) — {epoch.source}",
         ),
         verdict,
-        f"combien's catalog gives {g.value:.2f}× ({g.low:.2f}–{g.high:.2f}); the runs it "
-        "can cost start in 2018, when growth was faster (methodology §11)",
+        f"combien's catalog gives {g.value:.2f}× a year ({g.low:.2f}–{g.high:.2f}) against "
+        f"Epoch AI's {epoch.value}× ({e_low}–{e_high}); growth is faster since 2018 "
+        "(methodology §11)",
     )
 
 

@@ -123,3 +123,12 @@ def test_tdp_convention_is_nameplate_power() -> None:
     assert bill.energy_kwh is not None
     assert bill.energy_kwh.value == pytest.approx(1000 * 0.4 * 1.5)
     assert bill.energy_kwh.low == bill.energy_kwh.high  # nothing uncertain left
+
+
+def test_precision_falls_back_where_a_chip_has_no_tensor_peak() -> None:
+    bill = combien.estimate(flop=1e20, hardware="k80", location="US")
+    assert bill.labels["precision"] == "fp32"
+    assert "precision-fallback" in [w.code for w in bill.warnings]
+    assert bill.inputs["peak_flops"].value == pytest.approx(8.73e12)
+    with pytest.raises(combien.InputError):
+        combien.estimate(flop=1e20, hardware="k80", precision="bf16")

@@ -73,6 +73,7 @@ def test_claim_numbers() -> None:
     dlc = _claim("dlc-savings")
     assert 0.2 <= dlc.value <= 0.35 and dlc.verdict == "partly consistent"
     assert _claim("microsoft-emissions").verdict == "checked fact"
+    assert _claim("cost-growth").verdict == "consistent"
 
 
 def test_judge() -> None:
