@@ -79,14 +79,16 @@ def bill_table(bill: Bill, *, show_inputs: bool = True) -> RenderableType:
         table.add_row(label, value, span)
     parts: list[RenderableType] = [table]
     if show_inputs:
-        inputs = Table(title="inputs", title_justify="left")
-        inputs.add_column("name", no_wrap=True, min_width=22)
-        inputs.add_column("value", justify="right", no_wrap=True, min_width=16)
-        inputs.add_column("origin", no_wrap=True, min_width=7)
-        inputs.add_column("source", overflow="ellipsis", no_wrap=True, max_width=60)
+        parts.append(Text("inputs (sources in full: --format markdown or json)", style="italic"))
+        width = max(map(len, bill.inputs), default=0)
         for name, a in bill.inputs.items():
-            inputs.add_row(name, _input_value(a), a.origin, a.source)
-        parts.append(inputs)
+            line = Text.assemble(
+                f"  {name:<{width}}  ",
+                (_input_value(a), "bold"),
+                (f"  {a.origin}: {a.source}", "dim"),
+            )
+            line.no_wrap, line.overflow = True, "ellipsis"
+            parts.append(line)
     for w in bill.warnings:
         parts.append(Text(f"! {w.message}", style="yellow"))
     return Group(*parts)

@@ -45,6 +45,7 @@ def test_estimate_table_and_markdown(cli: Any) -> None:
     markdown = cli("estimate", "--model", "bloom", "--format", "markdown")
     assert markdown.code == 0 and markdown.out.startswith("## combien")
     assert "| Energy (facility) |" in markdown.out and "### Inputs" in markdown.out
+    assert "locations:FR 2023 — " in markdown.out  # sources in full
 
 
 def test_spec_file_with_flag_override(cli: Any, tmp_path: Path) -> None:
