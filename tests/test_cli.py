@@ -39,7 +39,8 @@ def test_estimate_table_and_markdown(cli: Any) -> None:
         "CO2e embodied",
         "Water off-site",
         "Cost: cloud rental",
-        "locations:US-IA",
+        "grid_gco2e_per_kwh",
+        "catalog: ",
     ):
         assert text in table.out
     markdown = cli("estimate", "--model", "bloom", "--format", "markdown")
