@@ -65,6 +65,12 @@ def _fact(name: str) -> catalog.Fact:
     return catalog.fact(name)
 
 
+def _claimed(name: str, rounding: float = 0.05) -> tuple[float, float]:
+    """A claimed figure as the interval its rounding allows."""
+    value = _fact(name).value
+    return value * (1 - rounding), value * (1 + rounding)
+
+
 def _src(*names: str) -> str:
     return "; ".join(f"{n}: {_fact(n).source}" for n in names)
 
@@ -227,7 +233,7 @@ def revenue_gap() -> Claim:
                 "sequoia-named-ai-revenue",
             ),
         ),
-        judge(6e11 * 0.95, 6e11 * 1.05, s.revenue_needed_usd, s.revenue_needed_usd),
+        judge(*_claimed("sequoia-question"), s.revenue_needed_usd, s.revenue_needed_usd),
         f"$150B × 2 × 2 = ${s.revenue_needed_usd / 1e9:.0f}B; minus the named AI "
         f"revenues, a gap of ${s.revenue_gap_usd / 1e9:.0f}B (Cahn rounds to $500B)",
     )
@@ -288,6 +294,15 @@ def jean_zay_heat() -> Claim:
     )
 
 
+LI_SITES = ("us-average", "washington", "ireland")
+
+
+def _li_site(site: str) -> tuple[str, float, float, float]:
+    """(name, PUE, WUE, EWIF) of one of Li et al.'s data centres (facts.csv)."""
+    pue, wue, ewif = (_fact(f"li-{site}-{k}").value for k in ("pue", "wue", "ewif"))
+    return site, pue, wue, ewif
+
+
 @claim
 def water_per_queries() -> Claim:
     from combien.inference import infer
@@ -297,17 +312,13 @@ def water_per_queries() -> Claim:
         name: infer(
             request_energy_kwh=energy, pue=pue, wue=wue, ewif=ewif, samples=100
         ).requests_per_500ml.value
-        for name, pue, wue, ewif in (
-            ("US average", 1.17, 0.55, 3.142),
-            ("Washington", 1.15, 0.95, 9.501),
-            ("Ireland", 1.19, 0.02, 1.476),
-        )
+        for name, pue, wue, ewif in (_li_site(site) for site in LI_SITES)
     }
     values = list(per_bottle.values())
     return Claim(
         "water-per-queries",
         "20–50 questions to GPT-3 use a 500 ml bottle",
-        per_bottle["US average"],
+        per_bottle["us-average"],
         min(values),
         max(values),
         "requests per 500 mL",
@@ -317,8 +328,8 @@ def water_per_queries() -> Claim:
             "water = E × (WUE + PUE × EWIF) at Li et al.'s U.S.-average, Washington and "
             "Ireland data centres (Table 1)",
         ),
-        judge(20, 50, per_bottle["US average"], per_bottle["US average"]),
-        f"{per_bottle['US average']:.1f} requests per 500 mL on U.S. average, from "
+        judge(20, 50, per_bottle["us-average"], per_bottle["us-average"]),
+        f"{per_bottle['us-average']:.1f} requests per 500 mL on U.S. average, from "
         f"{min(values):.1f} to {max(values):.1f} by location (the paper now says 10–50)",
     )
 
@@ -327,7 +338,9 @@ def water_per_queries() -> Claim:
 def gpt3_training_water() -> Claim:
     from combien.estimation import estimate
 
-    bill = estimate(it_energy_kwh=1_287_000, pue=1.17, wue=0.55, ewif=3.142)
+    _, pue, wue, ewif = _li_site("us-average")
+    energy = _fact("patterson-gpt3-energy-kwh").value
+    bill = estimate(it_energy_kwh=energy, pue=pue, wue=wue, ewif=ewif)
     total = need(bill.water_total_l)
     published = _fact("li-gpt3-training-water-l").value
     return Claim(

@@ -13,12 +13,10 @@ from typing import Any
 from combien import catalog
 from combien.bill import Line
 from combien.errors import InputError
-from combien.units import kg_from_g, t_from_kg
+from combien.units import KWH_PER_TWH, M3_PER_L, kg_from_g, t_from_kg
 
 SCHEMA = "combien.sector/1"
 HOURS_PER_YEAR_FULL = 8760.0  # de Vries counts 365 days of 24 h
-M3_PER_L = 1e-3
-KWH_PER_TWH = 1e9
 
 
 def _fact(name: str) -> catalog.Fact:

@@ -28,6 +28,8 @@ MILLI = 1e-3
 MICRO = 1e-6
 BYTES_PER_GB = 1e9
 SECONDS_PER_DAY = 86_400.0
+KWH_PER_TWH = 1e9
+M3_PER_L = 1e-3
 #: bytes per parameter at a weight precision (by definition of the format)
 BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 
