@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from combien import catalog
+from combien.units import quantity
 
 SCHEMA = "combien.claims/1"
 CONSISTENT, PARTLY, NOT, FACT = "consistent", "partly consistent", "not consistent", "checked fact"
@@ -134,13 +135,13 @@ def gpt4_cost() -> Claim:
         "USD (cloud rental)",
         (
             "Epoch AI's inputs (speculative): 2.1e25 FLOP, 25,000 A100, 95 days",
-            f"ownership (amortised + energy): ${own.value / 1e6:.0f}M; upfront cluster: "
-            f"${upfront.value / 1e6:.0f}M",
+            f"ownership (amortised + energy): {quantity(own.value, 'USD')}; upfront cluster: "
+            f"{quantity(upfront.value, 'USD')}",
             _src("aiindex-gpt4-cloud-usd", "epoch-gpt4-amortized-usd"),
         ),
         verdict,
-        f"the final run costs ${cloud.value / 1e6:.0f}M at cloud prices (range "
-        f"${cloud.low / 1e6:.0f}–{cloud.high / 1e6:.0f}M) and ${own.value / 1e6:.0f}M "
+        f"the final run costs {quantity(cloud.value, 'USD')} at cloud prices (range "
+        f"${cloud.low / 1e6:.0f}–{cloud.high / 1e6:.0f}M) and {quantity(own.value, 'USD')} "
         "to an owner: over $100M only at the upper end of rental prices, or counting "
         "the hardware bought",
     )
@@ -159,12 +160,12 @@ def gemini_cost() -> Claim:
         "USD (cloud rental)",
         (
             "Epoch AI's inputs (speculative): 5e25 FLOP, 57,000 TPU v4, 100 days",
-            f"ownership: ${bill.cost_ownership_usd.value / 1e6:.0f}M",
+            f"ownership: {quantity(bill.cost_ownership_usd.value, 'USD')}",
             _src("aiindex-gemini-cloud-usd", "epoch-gemini-amortized-usd"),
         ),
         judge(claimed * 0.9, claimed * 1.1, cloud.low, cloud.high),
-        f"${cloud.value / 1e6:.0f}M at Google Cloud's committed TPU v4 price; an owner "
-        f"pays ${bill.cost_ownership_usd.value / 1e6:.0f}M (Epoch: $30M)",
+        f"{quantity(cloud.value, 'USD')} at Google Cloud's committed TPU v4 price; an owner "
+        f"pays {quantity(bill.cost_ownership_usd.value, 'USD')} (Epoch: $30M)",
     )
 
 
@@ -355,8 +356,8 @@ def gpt3_training_water() -> Claim:
             "(Li et al. Table 1, U.S. average)",
         ),
         judge(published * 0.99, published * 1.01, total.low, total.high),
-        f"on-site {need(bill.water_onsite_l).value / 1e6:.3f} ML + off-site "
-        f"{need(bill.water_offsite_l).value / 1e6:.3f} ML = {total.value / 1e6:.3f} ML",
+        f"on-site {quantity(need(bill.water_onsite_l).value, 'L')} + off-site "
+        f"{quantity(need(bill.water_offsite_l).value, 'L')} = {quantity(total.value, 'L')}",
     )
 
 
@@ -476,7 +477,7 @@ def tmi_nuclear() -> Claim:
         (
             _src("tmi-unit1-mw", "tmi-online-year"),
             f"scenario: GPT-3's training on nuclear power emits "
-            f"{nuclear.value / 1000:.0f} t instead of {grid.value / 1000:.0f} t on the "
+            f"{quantity(nuclear.value, 'kg')} instead of {quantity(grid.value, 'kg')} on the "
             "U.S. grid",
         ),
         FACT,

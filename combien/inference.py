@@ -19,7 +19,7 @@ from combien.engine.uncertainty import Spread, draw, interval
 from combien.errors import IncompleteError, InputError
 from combien.site import default_assumption, resolve_site
 from combien.spec import InferenceRun, TrainingRun
-from combien.units import BYTES_PER_PARAM, SECONDS_PER_DAY
+from combien.units import BYTES_PER_GB, BYTES_PER_PARAM, BYTES_PER_TB, SECONDS_PER_DAY
 from combien.validate import SITE_KEYS
 
 SCHEMA = "combien.inference/1"
@@ -207,7 +207,9 @@ class _Serving:
             )
         src = f"hardware:{hw.id} — {hw.source}"
         self.values["peak_flops"] = Assumption(peak, "FLOP/s", src, "catalog")
-        self.values["bandwidth_bps"] = Assumption(hw.memory_bw_tbs * 1e12, "B/s", src, "catalog")
+        self.values["bandwidth_bps"] = Assumption(
+            hw.memory_bw_tbs * BYTES_PER_TB, "B/s", src, "catalog"
+        )
         self.values["tdp_w"] = Assumption(hw.tdp_w, "W", src, "catalog")
         self.values["server_overhead"] = Assumption(
             hw.server_power_multiplier,
@@ -226,7 +228,7 @@ class _Serving:
         limit = int(catalog.default("max_gpus_per_replica").value)
         if self.run.gpus is not None:
             gpus = self.run.gpus
-            weights = params * weight_bytes / 1e9
+            weights = params * weight_bytes / BYTES_PER_GB
             if weights > gpus * hw.memory_gb * usable:
                 raise InputError(
                     f"the weights need {weights:,.0f} GB: they do not fit on {gpus} × {hw.id} "

@@ -15,7 +15,7 @@ from combien.engine import compute
 from combien.errors import ConflictError, IncompleteError
 from combien.site import USER, SiteResolver, resolve_site, scaled_assumption
 from combien.spec import TrainingRun
-from combien.units import HOURS_PER_DAY
+from combien.units import HOURS_PER_DAY, KWH_PER_MWH
 
 
 class _Resolver(SiteResolver):
@@ -60,12 +60,12 @@ class _Resolver(SiteResolver):
         self.put("heat_reuse_fraction", self.run.heat_reuse, "fraction", USER)
         home = catalog.fact("heat-use-per-new-dwelling-mwh")
         self.values["heat_use_per_home_kwh"] = Assumption(
-            home.value * 1000,
+            home.value * KWH_PER_MWH,
             "kWh/yr",
             f"facts:{home.id} — {home.source}",
             "catalog",
-            home.low * 1000 if home.low else None,
-            home.high * 1000 if home.high else None,
+            home.low * KWH_PER_MWH if home.low else None,
+            home.high * KWH_PER_MWH if home.high else None,
         )
 
     def compute(self, hw: catalog.Hardware | None) -> None:

@@ -7,7 +7,7 @@ one-line :class:`~combien.errors.InputError` that names the flag or key.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -20,22 +20,19 @@ COMMITMENTS = ("on-demand", "1y", "3y")
 PREFERENCES = ("flop", "params", "chip-hours", "days", "mfu")
 
 
-class TrainingRun(BaseModel):
-    """What is known of a training run. Every field is optional; the catalog fills the rest."""
+SITE_NUMBERS = ("params", "active_params", "pue", "wue", "grid", "ewif", "price_hour", "price_kwh")
+
+
+class _Spec(BaseModel):
+    """What every run spec shares: the model's size, the hardware, the site, the prices, the
+    Monte Carlo settings — and how a mapping is parsed and validated."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     model: str | None = None
     params: float | None = None
     active_params: float | None = None
-    tokens: float | None = None
-    flop: float | None = None
-    chip_hours: float | None = None
     hardware: str | None = None
-    chips: float | None = None
-    days: float | None = None
-    mfu: float | None = None
-    precision: str | None = None
     location: str | None = None
     facility: str | None = None
     pue: float | None = None
@@ -46,6 +43,69 @@ class TrainingRun(BaseModel):
     price_kwh: float | None = None
     provider: str | None = None
     commitment: str | None = None
+    samples: int = 10_000
+    seed: int = 0
+
+    @field_validator(*SITE_NUMBERS, mode="before")
+    @classmethod
+    def _site_number(cls, value: Any, info: Any) -> float | None:
+        return None if value is None else number(info.field_name, value)
+
+    @field_validator("commitment")
+    @classmethod
+    def _commitment(cls, value: str | None) -> str | None:
+        if value is not None and value not in COMMITMENTS:
+            raise InputError(
+                f"--commitment: unknown {value!r} — use one of {', '.join(COMMITMENTS)}",
+                field="commitment",
+            )
+        return value
+
+    @field_validator("samples")
+    @classmethod
+    def _samples(cls, value: int) -> int:
+        if not 10 <= value <= 1_000_000:
+            raise InputError(
+                f"--samples must be between 10 and 1,000,000 (got {value})", field="samples"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _active(self) -> Self:
+        if self.params and self.active_params and self.active_params > self.params:
+            raise InputError(
+                f"--active-params ({self.active_params:.3g}) cannot exceed --params "
+                f"({self.params:.3g})",
+                field="active_params",
+            )
+        return self
+
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> Self:
+        """Validate a mapping (keys as in YAML: `chip_hours` or `chip-hours`)."""
+        if not isinstance(data, dict):
+            raise InputError("a run spec must be a mapping of keys to values")
+        clean = {str(k).replace("-", "_"): v for k, v in data.items()}
+        try:
+            return cls(**clean)
+        except ValidationError as exc:
+            raise _one_line(exc, cls) from None
+
+    def given(self) -> set[str]:
+        """Names of the fields the user set."""
+        return set(self.model_fields_set)
+
+
+class TrainingRun(_Spec):
+    """What is known of a training run. Every field is optional; the catalog fills the rest."""
+
+    tokens: float | None = None
+    flop: float | None = None
+    chip_hours: float | None = None
+    chips: float | None = None
+    days: float | None = None
+    mfu: float | None = None
+    precision: str | None = None
     power_fraction: float | None = None
     chip_power_w: float | None = None
     server_overhead: float | None = None
@@ -57,10 +117,8 @@ class TrainingRun(BaseModel):
     heat_reuse: float | None = None
     start: str | None = None
     prefer: tuple[str, ...] = ()
-    samples: int = 10_000
-    seed: int = 0
 
-    @field_validator(*NUMBERS, mode="before")
+    @field_validator(*(n for n in NUMBERS if n not in SITE_NUMBERS), mode="before")
     @classmethod
     def _number(cls, value: Any, info: Any) -> float | None:
         return None if value is None else number(info.field_name, value)
@@ -91,16 +149,6 @@ class TrainingRun(BaseModel):
                 field="precision",
             )
         return value.lower() if value else None
-
-    @field_validator("commitment")
-    @classmethod
-    def _commitment(cls, value: str | None) -> str | None:
-        if value is not None and value not in COMMITMENTS:
-            raise InputError(
-                f"--commitment: unknown {value!r} — use one of {', '.join(COMMITMENTS)}",
-                field="commitment",
-            )
-        return value
 
     @field_validator("prefer", mode="before")
     @classmethod
@@ -134,37 +182,7 @@ class TrainingRun(BaseModel):
             ) from None
         return value
 
-    @field_validator("samples")
-    @classmethod
-    def _samples(cls, value: int) -> int:
-        if not 10 <= value <= 1_000_000:
-            raise InputError(
-                f"--samples must be between 10 and 1,000,000 (got {value})", field="samples"
-            )
-        return value
-
-    @model_validator(mode="after")
-    def _active(self) -> TrainingRun:
-        if self.params and self.active_params and self.active_params > self.params:
-            raise InputError(
-                f"--active-params ({self.active_params:.3g}) cannot exceed --params "
-                f"({self.params:.3g})",
-                field="active_params",
-            )
-        return self
-
     # ---------------------------------------------------------------- constructors
-
-    @classmethod
-    def parse(cls, data: dict[str, Any]) -> TrainingRun:
-        """Validate a mapping (keys as in YAML: `chip_hours` or `chip-hours`)."""
-        if not isinstance(data, dict):
-            raise InputError("a run spec must be a mapping of keys to values")
-        clean = {str(k).replace("-", "_"): v for k, v in data.items()}
-        try:
-            return cls(**clean)
-        except ValidationError as exc:
-            raise _one_line(exc) from None
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> TrainingRun:
@@ -176,10 +194,6 @@ class TrainingRun(BaseModel):
         data = self.model_dump(exclude_defaults=True)
         data.update({k: v for k, v in overrides.items() if v is not None})
         return TrainingRun.parse(data)
-
-    def given(self) -> set[str]:
-        """Names of the fields the user set."""
-        return set(self.model_fields_set)
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
@@ -218,40 +232,20 @@ def _one_line(exc: ValidationError, model: type[BaseModel] | None = None) -> Inp
 WEIGHT_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
 
 
-class InferenceRun(BaseModel):
+class InferenceRun(_Spec):
     """What is known of a deployed model and its traffic. The catalog fills the rest."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    model: str | None = None
-    params: float | None = None
-    active_params: float | None = None
     tokens_in: float | None = None
     tokens_out: float | None = None
     requests_per_day: float | None = None
     rps: float | None = None
-    hardware: str | None = None
     gpus: int | None = None
     batch: float | None = None
     precision: str | None = None
     utilisation: float | None = None
     request_energy_kwh: float | None = None
-    location: str | None = None
-    facility: str | None = None
-    pue: float | None = None
-    wue: float | None = None
-    grid: float | None = None
-    ewif: float | None = None
-    price_hour: float | None = None
-    price_kwh: float | None = None
-    provider: str | None = None
-    commitment: str | None = None
-    samples: int = 10_000
-    seed: int = 0
 
     @field_validator(
-        "params",
-        "active_params",
         "tokens_in",
         "tokens_out",
         "requests_per_day",
@@ -259,12 +253,6 @@ class InferenceRun(BaseModel):
         "batch",
         "utilisation",
         "request_energy_kwh",
-        "pue",
-        "wue",
-        "grid",
-        "ewif",
-        "price_hour",
-        "price_kwh",
         mode="before",
     )
     @classmethod
@@ -291,33 +279,10 @@ class InferenceRun(BaseModel):
             )
         return value.lower() if value else None
 
-    _commitment = field_validator("commitment")(TrainingRun._commitment.__func__)  # type: ignore[attr-defined]
-    _samples = field_validator("samples")(TrainingRun._samples.__func__)  # type: ignore[attr-defined]
-
     @model_validator(mode="after")
-    def _consistent(self) -> InferenceRun:
-        if self.params and self.active_params and self.active_params > self.params:
-            raise InputError(
-                f"--active-params ({self.active_params:.3g}) cannot exceed "
-                f"--params ({self.params:.3g})",
-                field="active_params",
-            )
+    def _traffic(self) -> InferenceRun:
         if self.rps is not None and self.requests_per_day is not None:
             raise ConflictError(
                 "give --rps or --requests-per-day, not both", fields=("rps", "requests_per_day")
             )
         return self
-
-    @classmethod
-    def parse(cls, data: dict[str, Any]) -> InferenceRun:
-        """Validate a mapping (keys as in YAML: `tokens_out` or `tokens-out`)."""
-        if not isinstance(data, dict):
-            raise InputError("an inference spec must be a mapping of keys to values")
-        clean = {str(k).replace("-", "_"): v for k, v in data.items()}
-        try:
-            return cls(**clean)
-        except ValidationError as exc:
-            raise _one_line(exc, cls) from None
-
-    def given(self) -> set[str]:
-        return set(self.model_fields_set)

@@ -12,6 +12,7 @@ $10B and $100B (and the year the fitted line itself does), with the bootstrap in
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -200,6 +201,7 @@ class Trends:
         }
 
 
+@functools.cache
 def trends(since: int = 2016, until: float | None = None, *, seed: int = 0) -> Trends:
     """Growth of frontier compute and cost from `since` (to `until`, a decimal year), and
     when cost crosses $1B–$100B."""

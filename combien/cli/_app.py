@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -63,6 +64,14 @@ CommitmentOpt = Annotated[str | None, _opt("Cloud commitment: on-demand, 1y, 3y 
 SpecOpt = Annotated[Path | None, _opt("YAML file with the same keys (flags override it).", _M)]
 SamplesOpt = Annotated[int | None, _opt("Monte Carlo samples (default 10000).", _M)]
 SeedOpt = Annotated[int | None, _opt("Random seed (default 0).", _M)]
+ModelOpt = Annotated[
+    str | None, _opt("Preset of a well-known model (see `combien data models`).", _W)
+]
+ParamsOpt = Annotated[str | None, _opt("Parameters, e.g. 70B.", _W)]
+ActiveParamsOpt = Annotated[str | None, _opt("Active parameters per token (MoE), e.g. 37B.", _W)]
+FormatOpt = Annotated[
+    Format, typer.Option("--format", help="table, json or markdown.", rich_help_panel=_M)
+]
 
 _T = "tracking"
 DbOpt = Annotated[
@@ -89,6 +98,19 @@ def _emit_bill(bill: Any, output_format: Format, stream: Any = None) -> None:
         from combien.render import bill_table
 
         _print(bill_table(bill), stream)
+
+
+def _emit(result: Any, output_format: Format, to_json: Callable[[], str], name: str) -> None:
+    """Write a result as JSON, or through render.{name}_markdown / render.{name}_table."""
+    if output_format is Format.json:
+        sys.stdout.write(to_json() + "\n")
+        return
+    from combien import render
+
+    if output_format is Format.markdown:
+        sys.stdout.write(getattr(render, f"{name}_markdown")(result))
+    else:
+        _print(getattr(render, f"{name}_table")(result))
 
 
 def _print(renderable: Any, stream: Any = None) -> None:

@@ -10,6 +10,7 @@ import typer
 
 from combien.cli._app import (
     Format,
+    FormatOpt,
     data_app,
 )
 
@@ -31,9 +32,7 @@ class Table(StrEnum):
 def _data_command(table: Table) -> Any:
     def command(
         search: Annotated[str | None, typer.Option(help="Only rows matching this text.")] = None,
-        output_format: Annotated[
-            Format, typer.Option("--format", help="table, json or markdown.")
-        ] = Format.table,
+        output_format: FormatOpt = Format.table,
     ) -> None:
         from combien.listing import list_table
 

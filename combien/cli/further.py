@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,9 +12,10 @@ from combien.cli._app import (
     _S,
     _W,
     Format,
+    FormatOpt,
     PueOpt,
+    _emit,
     _opt,
-    _print,
     app,
 )
 
@@ -34,9 +34,7 @@ def trends(
         Path | None,
         typer.Option(help="Write the chart as a standalone HTML page.", show_default=False),
     ] = None,
-    output_format: Annotated[
-        Format, typer.Option("--format", help="table, json or markdown.")
-    ] = Format.table,
+    output_format: FormatOpt = Format.table,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
 ) -> None:
     """Growth of frontier training compute and cost; when the largest run crosses $1B–$100B."""
@@ -48,15 +46,7 @@ def trends(
         charts.png(result, str(png))
     if html:
         html.write_text(charts.html_page(result), encoding="utf-8")
-    if output_format is Format.json:
-        sys.stdout.write(result.to_json() + "\n")
-        return
-    from combien.render import trends_markdown, trends_table
-
-    if output_format is Format.markdown:
-        sys.stdout.write(trends_markdown(result))
-    else:
-        _print(trends_table(result))
+    _emit(result, output_format, result.to_json, "trends")
 
 
 @app.command()
@@ -64,23 +54,13 @@ def claims(
     ids: Annotated[
         list[str] | None, typer.Argument(help="Claim ids (default: all).", show_default=False)
     ] = None,
-    output_format: Annotated[
-        Format, typer.Option("--format", help="table, json or markdown.")
-    ] = Format.table,
+    output_format: FormatOpt = Format.table,
 ) -> None:
     """Recompute every claim of the article, with assumptions and a verdict."""
     from combien.claims import check_claims, to_json
 
     result = check_claims(list(ids) if ids else None)
-    if output_format is Format.json:
-        sys.stdout.write(to_json(result) + "\n")
-        return
-    from combien.render import claims_markdown, claims_table
-
-    if output_format is Format.markdown:
-        sys.stdout.write(claims_markdown(result))
-    else:
-        _print(claims_table(result))
+    _emit(result, output_format, lambda: to_json(result), "claims")
 
 
 @app.command()
@@ -101,9 +81,7 @@ def sector(
     ai_revenue: Annotated[
         str | None, _opt("Yearly AI revenue, USD (Cahn: $70B named).", _P)
     ] = None,
-    output_format: Annotated[
-        Format, typer.Option("--format", help="table, json or markdown.")
-    ] = Format.table,
+    output_format: FormatOpt = Format.table,
 ) -> None:
     """AI's electricity, water, carbon and revenue question from server shipments."""
     from combien.sector import SectorInputs
@@ -125,12 +103,4 @@ def sector(
             ai_revenue_usd=num("ai_revenue", ai_revenue),
         )
     )
-    if output_format is Format.json:
-        sys.stdout.write(result.to_json() + "\n")
-        return
-    from combien.render import sector_markdown, sector_table
-
-    if output_format is Format.markdown:
-        sys.stdout.write(sector_markdown(result))
-    else:
-        _print(sector_table(result))
+    _emit(result, output_format, result.to_json, "sector")

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
-
-import typer
 
 from combien.cli._app import (
     _H,
     _M,
     _W,
+    ActiveParamsOpt,
     CommitmentOpt,
     EwifOpt,
     FacilityOpt,
     Format,
+    FormatOpt,
     GridOpt,
     LocationOpt,
+    ModelOpt,
+    ParamsOpt,
     PriceHourOpt,
     PriceKwhOpt,
     ProviderOpt,
@@ -25,8 +26,8 @@ from combien.cli._app import (
     SeedOpt,
     SpecOpt,
     WueOpt,
+    _emit,
     _opt,
-    _print,
     _yaml_mapping,
     app,
 )
@@ -34,9 +35,9 @@ from combien.cli._app import (
 
 @app.command()
 def infer(
-    model: Annotated[str | None, _opt("Preset model (see `combien data models`).", _W)] = None,
-    params: Annotated[str | None, _opt("Parameters, e.g. 70B.", _W)] = None,
-    active_params: Annotated[str | None, _opt("Active parameters per token (MoE).", _W)] = None,
+    model: ModelOpt = None,
+    params: ParamsOpt = None,
+    active_params: ActiveParamsOpt = None,
     tokens_in: Annotated[str | None, _opt("Input (prompt) tokens per request.", _W)] = None,
     tokens_out: Annotated[str | None, _opt("Output tokens per request.", _W)] = None,
     requests_per_day: Annotated[str | None, _opt("Traffic, requests per day.", _W)] = None,
@@ -62,9 +63,7 @@ def infer(
     provider: ProviderOpt = None,
     commitment: CommitmentOpt = None,
     spec: SpecOpt = None,
-    output_format: Annotated[
-        Format, typer.Option("--format", help="table, json or markdown.", rich_help_panel=_M)
-    ] = Format.table,
+    output_format: FormatOpt = Format.table,
     samples: SamplesOpt = None,
     seed: SeedOpt = None,
 ) -> None:
@@ -79,13 +78,4 @@ def infer(
     }
     data = _yaml_mapping(spec) if spec else {}
     bill = run_infer(InferenceRun.parse({**data, **flags}))
-    if output_format is Format.json:
-        sys.stdout.write(bill.to_json() + "\n")
-    elif output_format is Format.markdown:
-        from combien.render import inference_markdown
-
-        sys.stdout.write(inference_markdown(bill))
-    else:
-        from combien.render import inference_table
-
-        _print(inference_table(bill))
+    _emit(bill, output_format, bill.to_json, "inference")

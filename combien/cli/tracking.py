@@ -15,6 +15,7 @@ from combien.cli._app import (
     EwifOpt,
     FacilityOpt,
     Format,
+    FormatOpt,
     GridOpt,
     LocationOpt,
     PriceHourOpt,
@@ -110,9 +111,7 @@ def track(
 @runs_app.command("list")
 def runs_list(
     db: DbOpt = None,
-    output_format: Annotated[
-        Format, typer.Option("--format", help="table, json or markdown.")
-    ] = Format.table,
+    output_format: FormatOpt = Format.table,
     limit: Annotated[int, typer.Option(help="At most this many runs, newest first.")] = 50,
 ) -> None:
     """List tracked runs, newest first (runs whose process died are marked interrupted)."""
@@ -132,9 +131,7 @@ def runs_list(
 def runs_show(
     run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
     db: DbOpt = None,
-    output_format: Annotated[
-        Format, typer.Option("--format", help="table, json or markdown.")
-    ] = Format.table,
+    output_format: FormatOpt = Format.table,
 ) -> None:
     """Show a tracked run's bill (JSON: combien.bill/1 with its `run` object)."""
     from combien.runs import get_run, stored_bill

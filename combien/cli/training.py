@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -13,12 +12,16 @@ from combien.cli._app import (
     _P,
     _W,
     _X,
+    ActiveParamsOpt,
     CommitmentOpt,
     EwifOpt,
     FacilityOpt,
     Format,
+    FormatOpt,
     GridOpt,
     LocationOpt,
+    ModelOpt,
+    ParamsOpt,
     PriceHourOpt,
     PriceKwhOpt,
     ProviderOpt,
@@ -27,9 +30,9 @@ from combien.cli._app import (
     SeedOpt,
     SpecOpt,
     WueOpt,
+    _emit,
     _emit_bill,
     _opt,
-    _print,
     app,
 )
 from combien.errors import InputError
@@ -37,13 +40,9 @@ from combien.errors import InputError
 
 @app.command()
 def estimate(
-    model: Annotated[
-        str | None, _opt("Preset of a well-known run (see `combien data models`).", _W)
-    ] = None,
-    params: Annotated[str | None, _opt("Parameters, e.g. 70B.", _W)] = None,
-    active_params: Annotated[
-        str | None, _opt("Active parameters per token (MoE), e.g. 37B.", _W)
-    ] = None,
+    model: ModelOpt = None,
+    params: ParamsOpt = None,
+    active_params: ActiveParamsOpt = None,
     tokens: Annotated[str | None, _opt("Training tokens, e.g. 15T.", _W)] = None,
     flop: Annotated[str | None, _opt("Training compute in FLOP, e.g. 3.8e25.", _W)] = None,
     chip_hours: Annotated[str | None, _opt("Accelerator-hours, e.g. 30.84M.", _H)] = None,
@@ -99,9 +98,7 @@ def estimate(
         _opt("Which input wins a conflict: flop, params, chip-hours, days, mfu.", _M),
     ] = None,
     spec: SpecOpt = None,
-    output_format: Annotated[
-        Format, typer.Option("--format", help="table, json or markdown.", rich_help_panel=_M)
-    ] = Format.table,
+    output_format: FormatOpt = Format.table,
     samples: SamplesOpt = None,
     seed: SeedOpt = None,
 ) -> None:
@@ -121,11 +118,9 @@ def estimate(
 
 @app.command()
 def lifecycle(
-    model: Annotated[
-        str | None, _opt("Preset: its training run and its size for serving.", _W)
-    ] = None,
-    params: Annotated[str | None, _opt("Parameters, e.g. 70B.", _W)] = None,
-    active_params: Annotated[str | None, _opt("Active parameters per token (MoE).", _W)] = None,
+    model: ModelOpt = None,
+    params: ParamsOpt = None,
+    active_params: ActiveParamsOpt = None,
     tokens: Annotated[str | None, _opt("Training tokens, e.g. 15T.", _W)] = None,
     flop: Annotated[str | None, _opt("Training compute in FLOP.", _W)] = None,
     chip_hours: Annotated[str | None, _opt("Training accelerator-hours.", _H)] = None,
@@ -141,9 +136,7 @@ def lifecycle(
     months: Annotated[float, typer.Option(help="Months of serving.", rich_help_panel=_W)] = 12.0,
     location: LocationOpt = None,
     facility: FacilityOpt = None,
-    output_format: Annotated[
-        Format, typer.Option("--format", help="table, json or markdown.", rich_help_panel=_M)
-    ] = Format.table,
+    output_format: FormatOpt = Format.table,
 ) -> None:
     """A model's whole life: the training bill, then months of serving; when serving overtakes."""
     from combien.lifecycle import lifecycle as run_lifecycle
@@ -179,12 +172,4 @@ def lifecycle(
         InferenceRun.parse({k: v for k, v in serve.items() if v is not None}),
         months,
     )
-    if output_format is Format.json:
-        sys.stdout.write(result.to_json() + "\n")
-        return
-    from combien.render import lifecycle_markdown, lifecycle_table
-
-    if output_format is Format.markdown:
-        sys.stdout.write(lifecycle_markdown(result))
-    else:
-        _print(lifecycle_table(result))
+    _emit(result, output_format, result.to_json, "lifecycle")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from combien.units import BYTES_PER_GB
+
 if TYPE_CHECKING:
     from combien.units import Q
 
@@ -24,7 +26,7 @@ def replica_memory_gb(
     params: float, weight_bytes: float, batch: float, context_tokens: float, kv_per_token: float
 ) -> float:
     """Memory of one replica (GB) = weights + KV cache of `batch` requests at full context."""
-    return (params * weight_bytes + batch * context_tokens * kv_per_token) / 1e9
+    return (params * weight_bytes + batch * context_tokens * kv_per_token) / BYTES_PER_GB
 
 
 def replica_gpus(memory_gb: float, gpu_memory_gb: float, usable_fraction: float) -> int:
