@@ -12,7 +12,7 @@ import dataclasses
 from combien import catalog
 from combien.assumptions import Assumption, Assumptions
 from combien.engine import compute
-from combien.errors import ConflictError, IncompleteError
+from combien.errors import ConflictError, IncompleteError, InputError
 from combien.site import USER, SiteResolver, resolve_site, scaled_assumption
 from combien.spec import TrainingRun
 from combien.units import HOURS_PER_DAY, KWH_PER_MWH
@@ -107,6 +107,12 @@ class _Resolver(SiteResolver):
 
     def workload_flop(self) -> float | None:
         params, active, tokens = (self.number(n) for n in ("params", "active_params", "tokens"))
+        if params and active and active[0] > params[0]:  # one may come from a preset
+            raise InputError(
+                f"--active-params ({active[0]:.3g}) cannot exceed the parameters "
+                f"({params[0]:.3g})",
+                field="active_params",
+            )
         for name, got in (("params", params), ("active_params", active), ("tokens", tokens)):
             if got:
                 unit = "tokens" if name == "tokens" else "parameters"

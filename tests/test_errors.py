@@ -56,6 +56,11 @@ def test_bad_input_is_one_line_exit_2(cli: Any, args: list[str], message: str) -
     assert "Traceback" not in result.err
 
 
+def test_active_params_above_a_presets_params(cli: Any) -> None:
+    result = cli("estimate", "--model", "gpt-3", "--active-params", "500B")
+    assert result.code == 2 and "cannot exceed the parameters (1.75e+11)" in result.err
+
+
 def test_missing_hardware(cli: Any) -> None:
     result = cli("estimate", "--flop", "1e24")
     assert result.code == 2 and "no hardware" in result.err
