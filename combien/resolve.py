@@ -109,8 +109,7 @@ class _Resolver(SiteResolver):
         params, active, tokens = (self.number(n) for n in ("params", "active_params", "tokens"))
         if params and active and active[0] > params[0]:  # one may come from a preset
             raise InputError(
-                f"--active-params ({active[0]:.3g}) cannot exceed the parameters "
-                f"({params[0]:.3g})",
+                f"--active-params ({active[0]:.3g}) cannot exceed the parameters ({params[0]:.3g})",
                 field="active_params",
             )
         for name, got in (("params", params), ("active_params", active), ("tokens", tokens)):
