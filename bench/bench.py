@@ -56,9 +56,9 @@ def cli_estimate_ms(runs: int = 5) -> float:
 def monte_carlo_ms(samples: int = 10_000, runs: int = 30) -> tuple[float, float]:
     """In process: an estimate with `samples` draws (catalog loaded), and the sampling alone."""
     import combien
-    from combien.estimation import bill_from
-    from combien.resolve import resolve
-    from combien.spec import TrainingRun
+    from combien.resolve.compute import resolve
+    from combien.resolve.spec import TrainingRun
+    from combien.training.estimate import bill_from
 
     run = TrainingRun(
         params=7e10,

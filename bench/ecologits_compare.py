@@ -48,7 +48,7 @@ def ecologits(active_b: float, total_b: float, tokens: int) -> tuple[float, floa
 
 
 def combien_request(model: str, tokens: int) -> tuple[float, float]:
-    from combien.inference import infer
+    from combien.serving.infer import infer
 
     bill = infer(
         model=model,

@@ -36,7 +36,7 @@ def main() -> None:
         raise SystemExit(1)
 
     import combien
-    from combien.inference import infer
+    from combien.serving.infer import infer
 
     config = LlamaConfig(
         hidden_size=4096,

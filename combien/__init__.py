@@ -19,17 +19,17 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Assumption": "combien.assumptions",
-    "Bill": "combien.bill",
+    "Assumption": "combien.provenance",
+    "Bill": "combien.results.bill",
     "CombienError": "combien.errors",
     "ConflictError": "combien.errors",
     "InputError": "combien.errors",
-    "Line": "combien.bill",
+    "Line": "combien.results.bill",
     "Tracker": "combien.measure.tracker",
-    "TrainingRun": "combien.spec",
+    "TrainingRun": "combien.resolve.spec",
     "UnknownNameError": "combien.errors",
-    "catalog": "combien",
-    "estimate": "combien.estimation",
+    "catalog": "combien.data.catalog",
+    "estimate": "combien.training.estimate",
     "track": "combien.measure.tracker",
 }
 
@@ -49,21 +49,21 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from combien import catalog
-    from combien.assumptions import Assumption
-    from combien.bill import Bill, Line
+    from combien.data import catalog
     from combien.errors import CombienError, ConflictError, InputError, UnknownNameError
-    from combien.estimation import estimate
     from combien.measure.tracker import Tracker, track
-    from combien.spec import TrainingRun
+    from combien.provenance import Assumption
+    from combien.resolve.spec import TrainingRun
+    from combien.results.bill import Bill, Line
+    from combien.training.estimate import estimate
 
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'combien' has no attribute {name!r}")
-    if module == "combien":
-        return importlib.import_module(f"combien.{name}")
+    if name == "catalog":
+        return importlib.import_module(module)
     return getattr(importlib.import_module(module), name)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import combien
-from combien.spec import TrainingRun
+from combien.resolve.spec import TrainingRun
 
 
 def test_all_matches_exports() -> None:

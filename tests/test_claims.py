@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 import combien
-from combien.claims import CLAIMS, check_claims, judge
-from combien.sector import SectorInputs, sector
+from combien.field.claims import CLAIMS, check_claims, judge
+from combien.field.sector import SectorInputs, sector
 
 CLAIM_IDS = [
     "cost-growth",

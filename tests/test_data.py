@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from combien import catalog
+from combien.data import catalog
 from combien.engine import compute
 
 DATA = resources.files("combien.data")

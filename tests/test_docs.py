@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from combien import catalog
+from combien.data import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from combien.inference import infer
-from combien.lifecycle import lifecycle
-from combien.spec import InferenceRun, TrainingRun
+from combien.field.lifecycle import lifecycle
+from combien.resolve.spec import InferenceRun, TrainingRun
+from combien.serving.infer import infer
 
 DATA = Path(__file__).resolve().parent.parent / "combien" / "data"
 

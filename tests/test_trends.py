@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from combien import catalog
-from combien.trends import decimal_year, fit_growth, frontier, trends
+from combien.data import catalog
+from combien.field.trends import decimal_year, fit_growth, frontier, trends
 
 
 def test_fit_recovers_a_known_growth() -> None:

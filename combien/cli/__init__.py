@@ -18,10 +18,10 @@ from combien.errors import CombienError
 from combien.cli import training
 from combien.cli import serving
 from combien.cli import tracking
-from combien.cli import further
+from combien.cli import field
 from combien.cli import data
 
-__all__ = ["app", "data", "further", "main", "serving", "tracking", "training"]
+__all__ = ["app", "data", "field", "main", "serving", "tracking", "training"]
 
 
 def main(argv: list[str] | None = None) -> int:

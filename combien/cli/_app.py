@@ -83,7 +83,7 @@ DbOpt = Annotated[
 
 
 def _yaml_mapping(path: Path) -> dict[str, Any]:
-    from combien.spec import read_yaml
+    from combien.resolve.spec import read_yaml
 
     return read_yaml(path)
 
@@ -95,7 +95,7 @@ def _emit_bill(bill: Any, output_format: Format, stream: Any = None) -> None:
     elif output_format is Format.markdown:
         out.write(bill.to_markdown())
     else:
-        from combien.render import bill_table
+        from combien.results.render import bill_table
 
         _print(bill_table(bill), stream)
 
@@ -105,7 +105,7 @@ def _emit(result: Any, output_format: Format, to_json: Callable[[], str], name: 
     if output_format is Format.json:
         sys.stdout.write(to_json() + "\n")
         return
-    from combien import render
+    from combien.results import render
 
     if output_format is Format.markdown:
         sys.stdout.write(getattr(render, f"{name}_markdown")(result))

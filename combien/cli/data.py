@@ -34,7 +34,7 @@ def _data_command(table: Table) -> Any:
         search: Annotated[str | None, typer.Option(help="Only rows matching this text.")] = None,
         output_format: FormatOpt = Format.table,
     ) -> None:
-        from combien.listing import list_table
+        from combien.data.listing import list_table
 
         sys.stdout.write(list_table(table.value, search, output_format.value))
 

@@ -68,8 +68,8 @@ def infer(
     seed: SeedOpt = None,
 ) -> None:
     """The cost of serving a model: per request, per 1,000, per day and per year."""
-    from combien.inference import infer as run_infer
-    from combien.spec import InferenceRun
+    from combien.resolve.spec import InferenceRun
+    from combien.serving.infer import infer as run_infer
 
     flags = {
         k: v

@@ -78,7 +78,7 @@ def track(
     ] = None,
 ) -> None:
     """Run a command and measure it: combien track \\[options] -- python train.py."""
-    from combien.runs import track_command
+    from combien.measure.runs import track_command
 
     site = {
         "location": location,
@@ -115,14 +115,14 @@ def runs_list(
     limit: Annotated[int, typer.Option(help="At most this many runs, newest first.")] = 50,
 ) -> None:
     """List tracked runs, newest first (runs whose process died are marked interrupted)."""
-    from combien.runs import summary_rows
+    from combien.measure.runs import summary_rows
     from combien.store import Store
 
     rows = summary_rows(Store(db), limit)
     if output_format is Format.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
-    from combien.render import runs_table
+    from combien.results.render import runs_table
 
     _print(runs_table(rows))
 
@@ -134,7 +134,7 @@ def runs_show(
     output_format: FormatOpt = Format.table,
 ) -> None:
     """Show a tracked run's bill (JSON: combien.bill/1 with its `run` object)."""
-    from combien.runs import get_run, stored_bill
+    from combien.measure.runs import get_run, stored_bill
     from combien.store import Store
 
     _emit_bill(stored_bill(get_run(Store(db), run_id)), output_format)
@@ -149,7 +149,7 @@ def runs_export(
     ] = None,
 ) -> None:
     """Export the runs (or one run's samples) as CSV or JSON."""
-    from combien.runs import export
+    from combien.measure.runs import export
     from combien.store import Store
 
     if output_format not in ("csv", "json"):
@@ -167,8 +167,8 @@ def runs_compare(
     ] = Format.table,
 ) -> None:
     """Compare a tracked run with the estimate of the same run, line by line."""
-    from combien.runs import compare, estimate_for_run, get_run, stored_bill
-    from combien.spec import TrainingRun
+    from combien.measure.runs import compare, estimate_for_run, get_run, stored_bill
+    from combien.resolve.spec import TrainingRun
     from combien.store import Store
 
     run = get_run(Store(db), run_id)
@@ -176,6 +176,6 @@ def runs_compare(
     if output_format is Format.json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return
-    from combien.render import compare_table
+    from combien.results.render import compare_table
 
     _print(compare_table(result))

@@ -103,8 +103,8 @@ def estimate(
     seed: SeedOpt = None,
 ) -> None:
     """Estimate the bill of a training run: compute, time, energy, carbon, water, dollars."""
-    from combien.estimation import estimate as run_estimate
-    from combien.spec import TrainingRun
+    from combien.resolve.spec import TrainingRun
+    from combien.training.estimate import estimate as run_estimate
 
     flags = {
         k: v
@@ -139,8 +139,8 @@ def lifecycle(
     output_format: FormatOpt = Format.table,
 ) -> None:
     """A model's whole life: the training bill, then months of serving; when serving overtakes."""
-    from combien.lifecycle import lifecycle as run_lifecycle
-    from combien.spec import InferenceRun, TrainingRun
+    from combien.field.lifecycle import lifecycle as run_lifecycle
+    from combien.resolve.spec import InferenceRun, TrainingRun
 
     if not months > 0:
         raise InputError(f"--months must be greater than 0 (got {months})", field="months")

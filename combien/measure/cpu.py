@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from combien import catalog
+from combien.data import catalog
 from combien.measure.sensors import ESTIMATED, Device, Sensor
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from combien.bill import Line
+from combien.results.bill import Line
 
 
 def _z95() -> float:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from combien import catalog
-from combien.assumptions import Assumption, Assumptions, Warning
-from combien.bill import Bill
-from combien.estimation import bill_from
+from combien.data import catalog
 from combien.measure.forecast import Forecast
 from combien.measure.sensors import ESTIMATED, Device
-from combien.resolve import resolve
-from combien.spec import TrainingRun
+from combien.provenance import Assumption, Assumptions, Caveat
+from combien.resolve.compute import resolve
+from combien.resolve.spec import TrainingRun
+from combien.results.bill import Bill
+from combien.training.estimate import bill_from
 from combien.units import SECONDS_PER_HOUR, kwh_from_j
 
 SAMPLES = 2_000
@@ -93,7 +93,7 @@ def measured_bill(
     bill = _bill(site, devices, (measured + estimated, low, high), duration_s, source)
     if run is None:
         return bill
-    notes = tuple(Warning("tracker", n) for n in run.get("notes") or ())
+    notes = tuple(Caveat("tracker", n) for n in run.get("notes") or ())
     return dataclasses.replace(bill, extra={"run": run}, warnings=notes + bill.warnings)
 
 

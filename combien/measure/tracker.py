@@ -27,11 +27,11 @@ from contextlib import contextmanager, suppress
 from types import TracebackType
 from typing import Any, TypeVar
 
-from combien import catalog
+from combien.data import catalog
 from combien.errors import InputError
+from combien.fields import NUMBERS, SITE_KEYS, number
 from combien.measure.forecast import Forecast, forecast
 from combien.measure.sensors import ESTIMATED, MEASURED, Device, Sensor, hostname, open_sensors
-from combien.validate import NUMBERS, SITE_KEYS, number
 
 
 def _debug(message: str, *args: object) -> None:

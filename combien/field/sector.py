@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from combien import catalog
-from combien.bill import Line
+from combien.data import catalog
 from combien.errors import InputError
+from combien.results.bill import Line
 from combien.units import KWH_PER_TWH, M3_PER_L, kg_from_g, t_from_kg
 
 SCHEMA = "combien.sector/1"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from combien.assumptions import Assumptions, Warning
-from combien.bill import Bill, Line
 from combien.engine import evaluate
 from combien.engine.uncertainty import Spread, draw, interval
-from combien.resolve import resolve
-from combien.spec import TrainingRun
+from combien.provenance import Assumptions, Caveat
+from combien.resolve.compute import resolve
+from combien.resolve.spec import TrainingRun
+from combien.results.bill import Bill, Line
 
 _NULL_REASONS = {
     "energy_kwh": "facility energy needs the chip-hours and the hardware, or --it-energy-kwh",
@@ -56,7 +56,7 @@ def bill_from(assumptions: Assumptions, *, samples: int, seed: int) -> Bill:
     warnings = list(assumptions.warnings)
     for name, reason in _NULL_REASONS.items():
         if name not in central:
-            warnings.append(Warning(f"null-{name}", f"{name} not computed: {reason}"))
+            warnings.append(Caveat(f"null-{name}", f"{name} not computed: {reason}"))
     extra: dict[str, Any] = {}
     if "heat_recoverable_kwh" in central:
         extra["heat"] = {

@@ -10,10 +10,10 @@ from __future__ import annotations
 import statistics
 from datetime import date
 
-from combien import catalog
-from combien.assumptions import Assumption, Assumptions, Warning
+from combien.data import catalog
 from combien.errors import InputError
-from combien.spec import TrainingRun
+from combien.provenance import Assumption, Assumptions, Caveat
+from combien.resolve.spec import TrainingRun
 
 USER = "user"
 _WORKLOAD = {"params", "active_params", "tokens", "flop"}
@@ -55,7 +55,7 @@ class SiteResolver:
         self.given = run.given() - {"samples", "seed"}
         self.values: dict[str, Assumption] = {}
         self.labels: dict[str, str] = {}
-        self.warnings: list[Warning] = []
+        self.warnings: list[Caveat] = []
         self.preset = catalog.models().get(run.model) if run.model else None
         self.convention = catalog.conventions().get(run.convention or "full")
         self.labels["convention"] = self.convention.id
@@ -65,7 +65,7 @@ class SiteResolver:
     # ------------------------------------------------------------ helpers
 
     def warn(self, code: str, message: str) -> None:
-        self.warnings.append(Warning(code, message))
+        self.warnings.append(Caveat(code, message))
 
     def field(self, name: str) -> tuple[object, str] | None:
         """A user value, else the preset's (unless made stale by the user's other inputs)."""

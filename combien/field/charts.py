@@ -8,7 +8,7 @@ import html
 import math
 from typing import Any
 
-from combien.trends import Growth, Trends, decimal_year
+from combien.field.trends import Growth, Trends, decimal_year
 
 W, H, LEFT, RIGHT, TOP, BOTTOM = 860, 480, 80, 20, 40, 50
 

@@ -1,4 +1,4 @@
-"""Assumptions: every number the engine will use, with its unit, range and provenance."""
+"""Provenance: every number the engine will use, with its unit, range and provenance."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class Assumption:
 
 
 @dataclass(frozen=True)
-class Warning:
+class Caveat:
     """A soft problem: a code for programs and a sentence for people."""
 
     code: str
@@ -55,7 +55,7 @@ class Assumptions:
 
     values: dict[str, Assumption]
     labels: dict[str, str] = field(default_factory=dict)
-    warnings: tuple[Warning, ...] = ()
+    warnings: tuple[Caveat, ...] = ()
 
     def __contains__(self, name: str) -> bool:
         return name in self.values

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from combien import catalog
+from combien.data import catalog
 from combien.units import quantity
 
 SCHEMA = "combien.claims/1"
@@ -86,7 +86,7 @@ def claim(func: Callable[[], Claim]) -> Callable[[], Claim]:
 
 @claim
 def cost_growth() -> Claim:
-    from combien.trends import trends
+    from combien.field.trends import trends
 
     g = trends(2016).cost_ownership
     epoch = _fact("epoch-cost-growth")
@@ -115,7 +115,7 @@ def cost_growth() -> Claim:
 
 
 def _run_cost(model: str, attr: str) -> tuple[Any, Any]:
-    from combien.estimation import estimate
+    from combien.training.estimate import estimate
 
     bill = estimate(model=model)
     return bill, getattr(bill, attr)
@@ -171,7 +171,7 @@ def gemini_cost() -> Claim:
 
 @claim
 def gpu_price() -> Claim:
-    from combien.estimation import estimate
+    from combien.training.estimate import estimate
 
     price = estimate(hardware="h100-sxm", chip_hours=1, samples=2000).inputs["server_price_usd"]
     low, high = _fact("h100-price-analyst-usd").low or 0, 40_000.0
@@ -193,7 +193,7 @@ def gpu_price() -> Claim:
 
 @claim
 def amodei_trajectory() -> Claim:
-    from combien.trends import trends
+    from combien.field.trends import trends
 
     crossing = trends(2016).to_dict()["crossings"]["1e10"]
     return Claim(
@@ -216,7 +216,7 @@ def amodei_trajectory() -> Claim:
 
 @claim
 def revenue_gap() -> Claim:
-    from combien.sector import sector
+    from combien.field.sector import sector
 
     s = sector()
     return Claim(
@@ -242,7 +242,7 @@ def revenue_gap() -> Claim:
 
 @claim
 def jest() -> Claim:
-    from combien.estimation import estimate
+    from combien.training.estimate import estimate
 
     base = estimate(model="gpt-3", location="US")
     lean = estimate(model="gpt-3", location="US", efficiency=10)
@@ -306,7 +306,7 @@ def _li_site(site: str) -> tuple[str, float, float, float]:
 
 @claim
 def water_per_queries() -> Claim:
-    from combien.inference import infer
+    from combien.serving.infer import infer
 
     energy = _fact("li-gpt3-request-kwh").value
     per_bottle = {
@@ -337,7 +337,7 @@ def water_per_queries() -> Claim:
 
 @claim
 def gpt3_training_water() -> Claim:
-    from combien.estimation import estimate
+    from combien.training.estimate import estimate
 
     _, pue, wue, ewif = _li_site("us-average")
     energy = _fact("patterson-gpt3-energy-kwh").value
@@ -363,7 +363,7 @@ def gpt3_training_water() -> Claim:
 
 @claim
 def water_2027() -> Claim:
-    from combien.sector import sector
+    from combien.field.sector import sector
 
     s = sector()
     w, c = s.water_withdrawal_m3, s.water_consumption_m3
@@ -393,7 +393,7 @@ def water_2027() -> Claim:
 
 @claim
 def ai_energy_2027() -> Claim:
-    from combien.sector import sector
+    from combien.field.sector import sector
 
     e = sector().energy_twh
     published = _fact("devries-twh-2027")
@@ -463,7 +463,7 @@ def microsoft_emissions() -> Claim:
 
 @claim
 def tmi_nuclear() -> Claim:
-    from combien.estimation import estimate
+    from combien.training.estimate import estimate
 
     grid = need(estimate(model="gpt-3", location="US").co2e_operational_kg)
     nuclear = need(estimate(model="gpt-3", location="US", energy="nuclear").co2e_operational_kg)

@@ -12,8 +12,8 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from combien.errors import ConflictError, InputError
+from combien.fields import NUMBERS, flag, number
 from combien.units import HOURS_PER_DAY, parse_hours
-from combien.validate import NUMBERS, flag, number
 
 PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32")
 COMMITMENTS = ("on-demand", "1y", "3y")

@@ -11,16 +11,16 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from combien import catalog
-from combien.assumptions import Assumption, Assumptions, Warning
-from combien.bill import Line
+from combien.data import catalog
 from combien.engine import serving
 from combien.engine.uncertainty import Spread, draw, interval
 from combien.errors import IncompleteError, InputError
-from combien.site import default_assumption, resolve_site
-from combien.spec import InferenceRun, TrainingRun
+from combien.fields import SITE_KEYS
+from combien.provenance import Assumption, Assumptions, Caveat
+from combien.resolve.site import default_assumption, resolve_site
+from combien.resolve.spec import InferenceRun, TrainingRun
+from combien.results.bill import Line
 from combien.units import BYTES_PER_GB, BYTES_PER_PARAM, BYTES_PER_TB, SECONDS_PER_DAY
-from combien.validate import SITE_KEYS
 
 SCHEMA = "combien.inference/1"
 LINES = (
@@ -53,7 +53,7 @@ class InferenceBill:
     serving: dict[str, Any]
     inputs: dict[str, Assumption]
     labels: dict[str, str] = field(default_factory=dict)
-    warnings: tuple[Warning, ...] = ()
+    warnings: tuple[Caveat, ...] = ()
     samples: int = 0
     seed: int = 0
 
@@ -106,7 +106,7 @@ class _Serving:
         self.given = run.given() - {"samples", "seed"}
         self.values: dict[str, Assumption] = {}
         self.labels: dict[str, str] = {}
-        self.warnings: list[Warning] = []
+        self.warnings: list[Caveat] = []
         self.serving: dict[str, Any] = {}
         self.preset = catalog.models().get(run.model) if run.model else None
         self.arch = catalog.architecture(self.preset.id) if self.preset else None
@@ -114,7 +114,7 @@ class _Serving:
             self.labels["model"] = self.preset.id
 
     def warn(self, code: str, message: str) -> None:
-        self.warnings.append(Warning(code, message))
+        self.warnings.append(Caveat(code, message))
 
     def user(self, name: str, value: float, unit: str) -> None:
         self.values[name] = Assumption(value, unit, "user", "user")

@@ -38,8 +38,8 @@ def trends(
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
 ) -> None:
     """Growth of frontier training compute and cost; when the largest run crosses $1B–$100B."""
-    from combien import charts
-    from combien.trends import trends as run_trends
+    from combien.field import charts
+    from combien.field.trends import trends as run_trends
 
     result = run_trends(since, until, seed=seed)
     if png:
@@ -57,7 +57,7 @@ def claims(
     output_format: FormatOpt = Format.table,
 ) -> None:
     """Recompute every claim of the article, with assumptions and a verdict."""
-    from combien.claims import check_claims, to_json
+    from combien.field.claims import check_claims, to_json
 
     result = check_claims(list(ids) if ids else None)
     _emit(result, output_format, lambda: to_json(result), "claims")
@@ -84,9 +84,9 @@ def sector(
     output_format: FormatOpt = Format.table,
 ) -> None:
     """AI's electricity, water, carbon and revenue question from server shipments."""
-    from combien.sector import SectorInputs
-    from combien.sector import sector as run_sector
-    from combien.validate import number
+    from combien.field.sector import SectorInputs
+    from combien.field.sector import sector as run_sector
+    from combien.fields import number
 
     def num(name: str, value: str | None) -> float | None:
         return None if value is None else number(name, value)

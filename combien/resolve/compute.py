@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from combien import catalog
-from combien.assumptions import Assumption, Assumptions
+from combien.data import catalog
 from combien.engine import compute
 from combien.errors import ConflictError, IncompleteError, InputError
-from combien.site import USER, SiteResolver, resolve_site, scaled_assumption
-from combien.spec import TrainingRun
+from combien.provenance import Assumption, Assumptions
+from combien.resolve.site import USER, SiteResolver, resolve_site, scaled_assumption
+from combien.resolve.spec import TrainingRun
 from combien.units import HOURS_PER_DAY, KWH_PER_MWH
 
 

@@ -168,7 +168,7 @@ def compare(measured: Any, estimated: Any) -> dict[str, Any]:
 
 def estimate_for_run(run: dict[str, Any], spec: Any) -> Any:
     """The estimate of a tracked run from a spec; its hardware and time default to the run's."""
-    from combien.estimation import estimate
+    from combien.training.estimate import estimate
 
     fields = spec.model_dump(exclude_defaults=True)
     gpus = [d for d in run["devices"] if d["kind"] == "gpu"]

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from combien import catalog
+from combien.data import catalog
 from combien.errors import CombienError, InputError
 
 SCHEMA = "combien.trends/1"
@@ -127,7 +127,7 @@ def frontier(models: list[catalog.ModelPreset] | None = None) -> list[catalog.Mo
 
 def run_costs(models: list[catalog.ModelPreset]) -> list[dict[str, Any]]:
     """combien's ownership and cloud cost of each run it can estimate (known hardware)."""
-    from combien.estimation import estimate
+    from combien.training.estimate import estimate
 
     out = []
     for m in models:

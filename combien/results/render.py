@@ -10,8 +10,8 @@ from combien.units import count, quantity
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-    from combien.assumptions import Assumption
-    from combien.bill import Bill, Line
+    from combien.provenance import Assumption
+    from combien.results.bill import Bill, Line
 
 _ROWS: list[tuple[str, str, str]] = [
     ("Compute", "chip_hours", "h"),

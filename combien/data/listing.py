@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from combien import catalog
+from combien.data import catalog
 
 # the columns shown in the table view (JSON has every field)
 _COLUMNS: dict[str, tuple[str, ...]] = {

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from combien.bill import Bill, Line
-from combien.estimation import estimate
-from combien.inference import InferenceBill, infer
-from combien.spec import InferenceRun, TrainingRun
+from combien.resolve.spec import InferenceRun, TrainingRun
+from combien.results.bill import Bill, Line
+from combien.serving.infer import InferenceBill, infer
+from combien.training.estimate import estimate
 
 SCHEMA = "combien.lifecycle/1"
 DAYS_PER_MONTH = 365.25 / 12

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from combien.errors import DataError, UnknownNameError
 
 T = TypeVar("T")
-DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+DATA_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from combien.assumptions import Assumption, Warning
+from combien.provenance import Assumption, Caveat
 
 SCHEMA = "combien.bill/1"
 
@@ -55,7 +55,7 @@ class Bill:
     cost_energy_usd: Line | None
     cost_hardware_capex_usd: Line | None
     labels: dict[str, str] = field(default_factory=dict)
-    warnings: tuple[Warning, ...] = ()
+    warnings: tuple[Caveat, ...] = ()
     samples: int = 0
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -105,7 +105,7 @@ class Bill:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def to_markdown(self) -> str:
-        from combien.render import bill_markdown
+        from combien.results.render import bill_markdown
 
         return bill_markdown(self)
 
