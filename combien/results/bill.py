@@ -16,7 +16,8 @@ SCHEMA = "combien.bill/1"
 
 @dataclass(frozen=True)
 class Line:
-    """A quantity: central value and 90% interval."""
+    """A quantity: central value (the result at central inputs) and the 5th–95th percentile of
+    the Monte Carlo samples."""
 
     value: float
     low: float
@@ -28,6 +29,23 @@ class Line:
     def scaled(self, factor: float) -> Line:
         """The same line times a constant."""
         return Line(self.value * factor, self.low * factor, self.high * factor)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A quantity over a span of scenarios: the value at the central scenario and the results at
+    the lowest and highest ones. Not a percentile range: nothing says how likely the ends are."""
+
+    value: float
+    low: float
+    high: float
+
+    def to_dict(self) -> dict[str, float | str]:
+        return {"value": self.value, "low": self.low, "high": self.high, "range": "scenarios"}
+
+    def scaled(self, factor: float) -> Span:
+        """The same span times a constant."""
+        return Span(self.value * factor, self.low * factor, self.high * factor)
 
 
 def _line_dict(line: Line | None) -> dict[str, float] | None:

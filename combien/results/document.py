@@ -1,0 +1,67 @@
+"""How a result shows itself: one small protocol (JSON, markdown, a terminal table) and the
+table builders that every result uses, so that no result needs a renderer of its own elsewhere.
+
+Each result type (Bill, InferenceBill, Lifecycle, Trends, Claims, Sector, ...) implements
+`Document` next to its definition; the CLI and any web layer call the protocol and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+#: a JSON value as results produce it
+JSON = dict[str, object]
+
+
+@runtime_checkable
+class Document(Protocol):
+    """What every result offers: a JSON object (with a `schema` key), markdown, a rich table."""
+
+    def to_dict(self) -> JSON: ...
+
+    def to_json(self, indent: int | None = 2) -> str: ...
+
+    def to_markdown(self) -> str: ...
+
+    def to_table(self) -> RenderableType: ...
+
+
+def dumps(data: JSON, indent: int | None = 2) -> str:
+    """JSON text of a result's dict: UTF-8 kept, keys in the result's order."""
+    return json.dumps(data, indent=indent, ensure_ascii=False)
+
+
+def markdown_table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], *, numeric_from: int = 1
+) -> list[str]:
+    """Lines of a markdown table; columns from `numeric_from` on are right-aligned."""
+    align = ["---" if i < numeric_from else "---:" for i in range(len(header))]
+
+    def row(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |"
+
+    return [row(header), "| " + " | ".join(align) + " |", *(row(r) for r in rows)]
+
+
+def rich_table(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    numeric_from: int = 1,
+    show_lines: bool = False,
+) -> RenderableType:
+    """A rich table; columns from `numeric_from` on are right-aligned."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=show_lines)
+    for i, column in enumerate(header):
+        table.add_column(column, justify="right" if i >= numeric_from else "left")
+    for r in rows:
+        table.add_row(*r)
+    return table
