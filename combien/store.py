@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import threading
 import time
@@ -72,6 +73,11 @@ CREATE TABLE IF NOT EXISTS events (
 STALE_FLUSHES = 3
 
 
+def this_host() -> str:
+    """The name of this machine, as runs record it in `host`."""
+    return socket.gethostname()
+
+
 def default_path() -> Path:
     """`COMBIEN_DB`, else ~/.combien/runs.db."""
     env = os.environ.get("COMBIEN_DB")
@@ -112,6 +118,8 @@ class Store:
     # ------------------------------------------------------------ writing
 
     def create_run(self, run: dict[str, Any]) -> None:
+        """Insert a run; its `host` is this machine unless given."""
+        run = {"host": this_host(), **run}
         columns = ", ".join(run)
         marks = ", ".join("?" for _ in run)
         with self._tx() as db:
@@ -175,9 +183,7 @@ class Store:
             rows = self._db.execute(
                 "SELECT id, pid, host, last_seen, flush_s FROM runs WHERE status = 'running'"
             ).fetchall()
-        from combien.measure.sensors import hostname
-
-        here = hostname()
+        here = this_host()
         stale = []
         for row in rows:
             late = now - row["last_seen"] > STALE_FLUSHES * (row["flush_s"] or 5.0)

@@ -3,7 +3,7 @@
 A sensor exposes the devices it covers and, on each `sample(now)`, the energy (J) each device
 used since the sensor was opened. Counter-based sensors (NVML total energy, RAPL) read hardware
 counters; power-based ones (NVML power, CPU estimate) integrate power over the sampling instants
-(trapezoid rule). `open_sensors` picks what the machine has; the others are reported, not raised.
+(trapezoid rule). `combien.measure.probe.open_sensors` picks what the machine has.
 
     Sensor
      ├── NvmlSensor      NVIDIA GPUs (nvidia-ml-py): energy counter, else power sampling
@@ -15,7 +15,6 @@ counters; power-based ones (NVML power, CPU estimate) integrate power over the s
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -55,39 +54,3 @@ class Sensor(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the sensor holds."""
-
-
-def hostname() -> str:
-    return os.uname().nodename
-
-
-def open_sensors(
-    *, scope: str = "process", all_gpus: bool = False, pid: int | None = None
-) -> tuple[list[Sensor], list[str]]:
-    """The sensors this machine offers, and a note for each kind that is not available.
-
-    GPUs: NVML, AMD SMI. CPU and memory: RAPL where readable, else the TDP × utilisation estimate.
-    """
-    from combien.measure.amd import AmdSmiSensor
-    from combien.measure.cpu import CpuEstimate
-    from combien.measure.nvml import NvmlSensor
-    from combien.measure.rapl import RaplSensor
-    from combien.measure.scope import Scope
-
-    sensors: list[Sensor] = []
-    notes: list[str] = []
-    process_scope = Scope(scope, pid)
-    try:
-        sensors.append(NvmlSensor(all_gpus=all_gpus))
-    except SensorUnavailable as exc:
-        notes.append(f"no NVIDIA GPU measured: {exc}")
-    try:
-        sensors.append(AmdSmiSensor(all_gpus=all_gpus))
-    except SensorUnavailable as exc:
-        notes.append(f"no AMD GPU measured: {exc}")
-    try:
-        sensors.append(RaplSensor(scope=process_scope))
-    except SensorUnavailable as exc:
-        notes.append(f"CPU and memory energy estimated (TDP × utilisation): RAPL {exc}")
-        sensors.append(CpuEstimate(scope=process_scope))
-    return sensors, notes

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import socket
 import sys
 import threading
 import time
@@ -31,7 +32,8 @@ from combien.data import catalog
 from combien.errors import InputError
 from combien.fields import NUMBERS, SITE_KEYS, number
 from combien.measure.forecast import Forecast, forecast
-from combien.measure.sensors import ESTIMATED, MEASURED, Device, Sensor, hostname, open_sensors
+from combien.measure.probe import open_sensors
+from combien.measure.sensors import ESTIMATED, MEASURED, Device, Sensor
 
 
 def _debug(message: str, *args: object) -> None:
@@ -72,7 +74,7 @@ def _check_site(site: dict[str, Any]) -> dict[str, Any]:
 
 def node_name() -> str:
     """This node's name: COMBIEN_NODE, else the host name."""
-    return os.environ.get("COMBIEN_NODE") or hostname()
+    return os.environ.get("COMBIEN_NODE") or socket.gethostname()
 
 
 class Tracker:
@@ -205,7 +207,6 @@ class Tracker:
                     "started_at": self._wall0,
                     "last_seen": self._wall0,
                     "pid": self.pid or os.getpid(),
-                    "host": hostname(),
                     "scope": self.scope,
                     "flush_s": self.flush_s,
                     "options": json.dumps(self.site),
