@@ -1,5 +1,5 @@
-"""Inference: Li et al.'s water per request, the ML.ENERGY calibration, traffic, bad input,
-monotonicity, and a model's whole life."""
+"""Inference: Li et al.'s water per request, the in-sample fit to the ML.ENERGY leaderboard,
+traffic, bad input, monotonicity, and a model's whole life."""
 
 from __future__ import annotations
 
@@ -62,8 +62,14 @@ def _mlenergy_rows() -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize("row", _mlenergy_rows(), ids=lambda r: r["id"])
-def test_first_principles_against_ml_energy(row: dict[str, str]) -> None:
-    """GPU energy per output token vs the ML.ENERGY leaderboard V3 (vLLM on H100)."""
+def test_in_sample_fit_to_ml_energy_v3(row: dict[str, str]) -> None:
+    """GPU energy per output token against the ML.ENERGY leaderboard V3 (vLLM on H100).
+
+    In-sample, not a validation: `decode_bw_efficiency` and `serving_power_fraction`
+    (defaults.csv) were calibrated on these same V3 rows (their throughputs and average GPU
+    power). The test guards the fit — each measurement inside combien's 90% range, the central
+    value within 0.6–1.4× — and says nothing of settings the calibration did not see.
+    """
     bill = infer(
         model=row["model"],
         hardware="h100-sxm",
@@ -113,23 +119,40 @@ def test_moe_and_presets() -> None:
     assert deepseek.serving["gpus_per_replica"] == 8  # 671 GB of fp8 weights on 141 GB GPUs
 
 
+# (arguments, the problem, the hint the message gives)
 BAD = [
-    (["--params", "70B", "--tokens-out", "0"], "--tokens-out must be greater than 0"),
-    (["--params", "70B", "--rps", "-3"], "--rps cannot be negative"),
-    (["--params", "70B", "--rps", "1", "--requests-per-day", "5"], "not both"),
-    (["--model", "deepseek-v3", "--hardware", "t4"], "cannot fit on t4"),
-    (["--params", "70B", "--gpus", "1"], "do not fit on 1 × h100-sxm"),
-    (["--tokens-out", "100"], "model size unknown"),
-    (["--model", "gpt5"], "unknown model 'gpt5'"),
-    (["--params", "7B", "--precision", "fp2"], "--precision: unknown"),
-    (["--params", "7B", "--utilisation", "1.5"], "--utilisation must be in (0, 1]"),
+    (["--params", "70B", "--tokens-out", "0"], "--tokens-out must be greater than 0", "(got 0)"),
+    (["--params", "70B", "--rps", "-3"], "--rps cannot be negative", "(got -3)"),
+    (
+        ["--params", "70B", "--rps", "1", "--requests-per-day", "5"],
+        "give --rps or --requests-per-day",
+        "not both",
+    ),
+    (
+        ["--model", "deepseek-v3", "--hardware", "t4"],
+        "cannot fit on t4 (16 GB)",
+        "use a larger accelerator, --precision fp8/int4, or a smaller --batch",
+    ),
+    # 70B parameters × 2 bytes (bf16) = 140 GB of weights, more than one 80 GB H100
+    (
+        ["--params", "70B", "--gpus", "1"],
+        "the weights need 140 GB: they do not fit on 1 × h100-sxm (80 GB)",
+        "raise --gpus or use --precision fp8/int4",
+    ),
+    (["--tokens-out", "100"], "model size unknown", "give --params (e.g. 70B) or --model PRESET"),
+    (["--model", "gpt5"], "unknown model 'gpt5'", "did you mean: "),
+    (["--params", "7B", "--precision", "fp2"], "--precision: unknown 'fp2'", "use one of bf16"),
+    (["--params", "7B", "--utilisation", "1.5"], "--utilisation must be in (0, 1]", "e.g. 0.4"),
 ]
 
 
-@pytest.mark.parametrize(("args", "message"), BAD)
-def test_bad_input(cli: Any, args: list[str], message: str) -> None:
+@pytest.mark.parametrize(("args", "problem", "hint"), BAD)
+def test_bad_input(cli: Any, args: list[str], problem: str, hint: str) -> None:
     result = cli("infer", *args)
-    assert result.code == 2 and result.err.count("\n") == 1 and message in result.err
+    assert result.code == 2 and result.out == ""
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+    assert result.err.startswith("combien: error: ")
+    assert problem in result.err and hint in result.err
 
 
 def _energy(**fields: Any) -> tuple[float, float]:
@@ -137,7 +160,7 @@ def _energy(**fields: Any) -> tuple[float, float]:
     return bill.per_request["energy_kwh"].value, bill.per_request["cost_usd"].value
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, derandomize=True)
 @given(tokens=st.integers(1, 4000), factor=st.floats(1.0, 8.0))
 def test_more_tokens_never_cost_less(tokens: int, factor: float) -> None:
     base = dict(params=8e9, tokens_in=500)
@@ -148,7 +171,7 @@ def test_more_tokens_never_cost_less(tokens: int, factor: float) -> None:
     assert c[0] >= a[0]
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, derandomize=True)
 @given(params=st.floats(1e9, 60e9), factor=st.floats(1.0, 4.0))
 def test_more_parameters_never_cost_less(params: float, factor: float) -> None:
     a = _energy(params=params, tokens_out=300)
@@ -156,7 +179,7 @@ def test_more_parameters_never_cost_less(params: float, factor: float) -> None:
     assert b[0] >= a[0] * (1 - 1e-9)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, derandomize=True)
 @given(batch=st.integers(2, 256))
 def test_batching_never_costs_more_per_request(batch: int) -> None:
     single = _energy(params=8e9, tokens_out=300, batch=1, gpus=1)
@@ -207,5 +230,18 @@ def test_lifecycle_break_even(cli: Any) -> None:
         "json",
     ).json()
     assert data["schema"] == "combien.lifecycle/1"
-    assert cli("lifecycle", "--model", "llama-3.1-405b", "--rps", "100").code == 0
-    assert cli("lifecycle", "--model", "llama-3.1-405b", "--months", "0").code == 2
+    assert data["requests_per_day"] == 100 * 86_400
+    cli_rows = {q["quantity"]: q for q in data["quantities"]}
+    for quantity in ("energy_kwh", "co2e_kg", "water_l", "cost_usd"):
+        for column in ("training", "serving_per_day", "total"):
+            assert cli_rows[quantity][column] == pytest.approx(rows[quantity][column])
+    # --months defaults to 12: a year of serving is 365.25 days of it
+    year = cli("lifecycle", "--model", "llama-3.1-405b", "--rps", "100", "--format", "json")
+    energy_year = year.json()["quantities"][0]
+    assert year.json()["months"] == 12 and energy_year["quantity"] == "energy_kwh"
+    assert energy_year["serving"]["value"] == pytest.approx(
+        energy_year["serving_per_day"]["value"] * 365.25
+    )
+    never = cli("lifecycle", "--model", "llama-3.1-405b", "--months", "0")
+    assert never.code == 2 and never.err.count("\n") == 1 and "Traceback" not in never.err
+    assert "--months must be greater than 0 (got 0.0)" in never.err
