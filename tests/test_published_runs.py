@@ -120,4 +120,6 @@ def test_default_ranges_cover_most_published_figures() -> None:
         # central within a factor 2 of the published figure
         assert 0.5 < line.value / published < 2, (fields, line_name)
         inside += line.low <= published <= line.high
-    assert inside / len(COVERAGE_CASES) >= 0.75  # measured: 16 of 19
+    # Were each 90% range calibrated, at least 15 of the 19 figures would fall inside it with
+    # probability 0.965 (binomial, n = 19, p = 0.9): fewer says the ranges are too narrow.
+    assert inside >= 15
