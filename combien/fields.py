@@ -1,67 +1,241 @@
-"""Rules for input numbers, shared by the spec (pydantic) and the tracker (kept light)."""
+"""Every input field and every output line, defined once.
+
+An input field says its name, unit, how it is parsed and bounded, its help and its CLI panel;
+the spec models (pydantic), the CLI options, the tracker's checks and the rendered inputs all
+read this table. An output line says its key (the engine's and the Bill's name), its label, unit,
+place in the JSON documents and why it can be missing; the Bill, its table and markdown, the
+serving bill and the lifecycle all read that table.
+
+To add an input: one `Field` here, one annotated attribute on the spec model that takes it, and
+the resolver stage that uses it. To add an output line: one `Output` here and the engine equation.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
 
 from combien.errors import InputError
-from combien.units import parse_number
+from combien.units import HOURS_PER_DAY, parse_date, parse_hours, parse_number
 
-POSITIVE = (
-    "params",
-    "active_params",
-    "tokens",
-    "flop",
-    "chip_hours",
-    "chips",
-    "chip_power_w",
-    "it_energy_kwh",
-    "tokens_out",
-    "batch",
-    "gpus",
-    "request_energy_kwh",
-    "months",
-    "efficiency",
-    "servers",
-    "server_kw_low",
-    "server_kw_high",
-)
-NON_NEGATIVE = (
-    "dc_capex",
-    "ai_revenue",
-    "efficiency_overhead",
-    "grid",
-    "ewif",
-    "wue",
-    "price_hour",
-    "price_kwh",
-    "tokens_in",
-    "requests_per_day",
-    "rps",
-)
-FRACTIONS = ("mfu", "power_fraction", "utilisation", "heat_reuse")
-AT_LEAST_ONE = ("pue", "server_overhead")
-#: the numeric fields of a training run (TrainingRun) and of site options (Tracker)
-NUMBERS = (
-    "params",
-    "active_params",
-    "tokens",
-    "flop",
-    "chip_hours",
-    "chips",
-    "chip_power_w",
-    "it_energy_kwh",
-    "grid",
-    "ewif",
-    "wue",
-    "price_hour",
-    "price_kwh",
-    "mfu",
-    "power_fraction",
-    "pue",
-    "server_overhead",
-)
+Kind = Literal["number", "whole", "duration", "name", "choice", "choices", "date"]
+Bounds = Literal["positive", "non_negative", "fraction", "at_least_one"]
 
+# CLI panels, in the order `--help` shows them
+WORKLOAD = "workload"
+HARDWARE_TIME = "hardware and time"
+SERVING = "serving"
+TRAFFIC = "traffic"
+SITE = "site"
+PRICES = "prices"
+METHOD = "method"
+SCENARIOS = "scenarios"
+SECTOR = "sector"
+
+PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32")
+WEIGHT_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
+COMMITMENTS = ("on-demand", "1y", "3y")
+PREFERENCES = ("flop", "params", "chip-hours", "days", "mfu")
+SAMPLES_RANGE = (10, 1_000_000)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input: how a user gives it, and how it is read and checked."""
+
+    name: str
+    unit: str
+    kind: Kind
+    help: str
+    panel: str
+    bounds: Bounds | None = None
+    choices: tuple[str, ...] = ()
+    key: str = ""  # the attribute and flag, where it differs from the name
+
+    @property
+    def attr(self) -> str:
+        """The spec attribute (and YAML key) that takes this field."""
+        return self.key or self.name
+
+    @property
+    def flag(self) -> str:
+        return flag(self.attr)
+
+    def parse(self, value: object) -> object:
+        """The value checked and in canonical units; a one-line InputError otherwise."""
+        if self.kind in ("number", "whole"):
+            return self._number(value)
+        if self.kind == "duration":
+            return self._duration(value)
+        if self.kind == "choice":
+            return self._choice(value)
+        if self.kind == "choices":
+            return self._choices(value)
+        if self.kind == "date":
+            return self._date(value)
+        if not isinstance(value, str):
+            raise InputError(f"{self.flag}: expected a name, got {value!r}", field=self.attr)
+        return value
+
+    def _number(self, value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise InputError(f"{self.flag}: expected a number, got {value!r}", field=self.attr)
+        result = parse_number(value, name=self.flag)
+        self._check_bounds(result, value)
+        if self.kind == "whole" and result != int(result):
+            raise InputError(f"{self.flag} must be a whole number (got {value})", field=self.attr)
+        return result
+
+    def _check_bounds(self, result: float, given: object) -> None:
+        problem = {
+            "positive": (result <= 0, "must be greater than 0"),
+            "non_negative": (result < 0, "cannot be negative"),
+            "fraction": (not 0 < result <= 1, "must be in (0, 1]"),
+            "at_least_one": (result < 1, "must be at least 1"),
+        }.get(self.bounds or "")
+        if problem and problem[0]:
+            hint = " — e.g. 0.4 for 40%" if self.bounds == "fraction" else ""
+            raise InputError(f"{self.flag} {problem[1]} (got {given}){hint}", field=self.attr)
+
+    def _duration(self, value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise InputError(f"{self.flag}: expected a duration, got {value!r}", field=self.attr)
+        days = parse_hours(value, name=self.flag) / HOURS_PER_DAY
+        if days <= 0:
+            raise InputError(f"{self.flag} must be greater than 0 (got {value})", field=self.attr)
+        return days
+
+    def _choice(self, value: object) -> str:
+        text = str(value).lower()
+        if text not in self.choices:
+            raise InputError(
+                f"{self.flag}: unknown {value!r} — use one of {', '.join(self.choices)}",
+                field=self.attr,
+            )
+        return text
+
+    def _choices(self, value: object) -> tuple[str, ...]:
+        items = [value] if isinstance(value, str) else list(value or ())  # type: ignore[call-overload]
+        parts = [p.strip().replace("_", "-") for item in items for p in str(item).split(",")]
+        for part in parts:
+            self._choice(part)
+        return tuple(parts)
+
+    def _date(self, value: object) -> str:
+        try:
+            parse_date(str(value))
+        except ValueError:
+            raise InputError(
+                f"{self.flag}: cannot read {value!r} as a date — use YYYY-MM or YYYY-MM-DD",
+                field=self.attr,
+            ) from None
+        return str(value)
+
+
+def _fields(*rows: Field) -> dict[str, Field]:
+    return {f.name: f for f in rows}
+
+
+#: every input of a run spec; a spec model takes a subset (see `combien.resolve.spec`)
+# fmt: off
+INPUTS = _fields(
+    # workload
+    Field("model", "", "name", "Preset of a well-known model (see `combien data models`).",
+          WORKLOAD),
+    Field("params", "parameters", "number", "Parameters, e.g. 70B.", WORKLOAD, "positive"),
+    Field("active_params", "parameters", "number",
+          "Active parameters per token (MoE), e.g. 37B.", WORKLOAD, "positive"),
+    Field("tokens", "tokens", "number", "Training tokens, e.g. 15T.", WORKLOAD, "positive"),
+    Field("flop", "FLOP", "number", "Training compute in FLOP, e.g. 3.8e25.", WORKLOAD,
+          "positive"),
+    # hardware and time
+    Field("hardware", "", "name",
+          "Accelerator id, e.g. h100-sxm (see `combien data hardware`).", HARDWARE_TIME),
+    Field("chip_hours", "h", "number", "Accelerator-hours, e.g. 30.84M.", HARDWARE_TIME,
+          "positive"),
+    Field("chips", "count", "number", "Number of accelerators.", HARDWARE_TIME, "positive"),
+    Field("days", "d", "duration", "Wall-clock duration: 90d, 2160h, or days.", HARDWARE_TIME),
+    Field("mfu", "fraction", "number", "Model FLOP utilisation, 0–1.", HARDWARE_TIME, "fraction"),
+    Field("precision", "", "choice",
+          "Training precision: bf16 (default), fp16, fp8, tf32, fp32.", HARDWARE_TIME,
+          choices=PRECISIONS),
+    # serving
+    Field("tokens_in", "tokens", "number", "Input (prompt) tokens per request.", SERVING,
+          "non_negative"),
+    Field("tokens_out", "tokens", "number", "Output tokens per request.", SERVING, "positive"),
+    Field("gpus", "count", "whole", "Accelerators per replica (default: from memory).", SERVING,
+          "positive"),
+    Field("batch", "requests", "number", "Concurrent requests per replica.", SERVING, "positive"),
+    Field("weight_precision", "", "choice", "Weights: bf16 (default), fp8, int8, int4.", SERVING,
+          choices=WEIGHT_PRECISIONS, key="precision"),
+    Field("utilisation", "fraction", "number", "Share of time replicas are busy, 0–1.", SERVING,
+          "fraction"),
+    Field("request_energy_kwh", "kWh", "number",
+          "IT energy of one request (kWh): replaces the model.", SERVING, "positive"),
+    # traffic
+    Field("requests_per_day", "requests/day", "number", "Traffic, requests per day.", TRAFFIC,
+          "non_negative"),
+    Field("rps", "requests/s", "number", "Traffic, requests per second.", TRAFFIC,
+          "non_negative"),
+    # site
+    Field("location", "", "name",
+          "Where it runs: FR, US-IA, aws:us-east-1 (see `combien data locations`).", SITE),
+    Field("facility", "", "name",
+          "Facility preset: hyperscale, enterprise, air-cooled, evaporative, dlc.", SITE),
+    Field("pue", "×", "number", "Power usage effectiveness (≥ 1).", SITE, "at_least_one"),
+    Field("wue", "L/kWh", "number", "On-site water usage effectiveness, L/kWh of IT energy.",
+          SITE, "non_negative"),
+    Field("grid", "gCO2e/kWh", "number", "Grid carbon intensity, gCO2e/kWh.", SITE,
+          "non_negative"),
+    Field("ewif", "L/kWh", "number", "Water intensity of electricity, L/kWh.", SITE,
+          "non_negative"),
+    # prices
+    Field("price_hour", "USD/h", "number", "Cloud price, USD per accelerator-hour.", PRICES,
+          "non_negative"),
+    Field("price_kwh", "USD/kWh", "number", "Electricity price, USD/kWh.", PRICES,
+          "non_negative"),
+    Field("provider", "", "name", "Cloud provider for prices: aws, gcp, azure, lambda, ...",
+          PRICES),
+    Field("commitment", "", "choice", "Cloud commitment: on-demand, 1y, 3y (default 3y).",
+          PRICES, choices=COMMITMENTS),
+    Field("start", "", "date",
+          "Training start YYYY-MM: depreciates the hardware price to it.", PRICES),
+    # method
+    Field("power_fraction", "fraction", "number", "Average power ÷ TDP, 0–1.", METHOD,
+          "fraction"),
+    Field("chip_power_w", "W", "number",
+          "Measured average power per chip (W); replaces TDP × power fraction.", METHOD,
+          "positive"),
+    Field("server_overhead", "×", "number", "Server power ÷ accelerator power (≥ 1).", METHOD,
+          "at_least_one"),
+    Field("it_energy_kwh", "kWh", "number",
+          "IT energy already known (kWh): compute and power are skipped.", METHOD, "positive"),
+    Field("convention", "", "name", "Counting convention: full (default), tdp, epoch.", METHOD),
+    Field("prefer", "", "choices",
+          "Which input wins a conflict: flop, params, chip-hours, days, mfu.", METHOD,
+          choices=PREFERENCES),
+    # scenarios
+    Field("energy", "", "name", "Power from one source: nuclear, wind, solar, gas, coal ...",
+          SCENARIOS),
+    Field("efficiency", "×", "number", "A method that needs N× less compute (e.g. 10).",
+          SCENARIOS, "positive"),
+    Field("efficiency_overhead", "fraction", "number",
+          "Its overhead, as a share of the original compute.", SCENARIOS, "non_negative"),
+    Field("heat_reuse", "fraction", "number",
+          "Share of the heat recovered (0–1): heat and homes-equivalent.", SCENARIOS, "fraction"),
+    # the sector view
+    Field("servers", "servers", "number", "AI servers in use (de Vries: 1.5M in 2027).", SECTOR,
+          "positive"),
+    Field("server_kw_low", "kW", "number", "Power of one server, low (kW).", SECTOR, "positive"),
+    Field("server_kw_high", "kW", "number", "Power of one server, high (kW).", SECTOR,
+          "positive"),
+    Field("dc_capex", "USD/yr", "number", "Yearly AI data-centre GPU spend, USD (Cahn: $150B).",
+          SECTOR, "non_negative"),
+    Field("ai_revenue", "USD/yr", "number", "Yearly AI revenue, USD (Cahn: $70B named).", SECTOR,
+          "non_negative"),
+)
+# fmt: on
 
 #: what says where and how a job runs: the keys that turn energy into carbon, water and dollars
 SITE_KEYS = (
@@ -77,25 +251,105 @@ SITE_KEYS = (
     "provider",
     "commitment",
 )
+#: the numeric inputs
+NUMBERS = tuple(n for n, f in INPUTS.items() if f.kind in ("number", "whole"))
 
 
-def flag(field: str) -> str:
+def flag(name: str) -> str:
     """The CLI flag of a field: chip_hours → --chip-hours."""
-    return "--" + field.replace("_", "-")
+    return "--" + name.replace("_", "-")
 
 
-def number(field: str, value: Any) -> float:
+def number(name: str, value: object) -> float:
     """Parse and range-check the value of a numeric field; one-line InputError otherwise."""
-    name = flag(field)
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InputError(f"{name}: expected a number, got {value!r}", field=field)
-    result = parse_number(value, name=name)
-    if field in POSITIVE and result <= 0:
-        raise InputError(f"{name} must be greater than 0 (got {value})", field=field)
-    if field in NON_NEGATIVE and result < 0:
-        raise InputError(f"{name} cannot be negative (got {value})", field=field)
-    if field in FRACTIONS and not 0 < result <= 1:
-        raise InputError(f"{name} must be in (0, 1] (got {value}) — e.g. 0.4 for 40%", field=field)
-    if field in AT_LEAST_ONE and result < 1:
-        raise InputError(f"{name} must be at least 1 (got {value})", field=field)
-    return result
+    parsed = INPUTS[name].parse(value)
+    assert isinstance(parsed, float)
+    return parsed
+
+
+def samples(value: object) -> int:
+    """A Monte Carlo sample count within SAMPLES_RANGE."""
+    low, high = SAMPLES_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        message = f"--samples must be between {low:,} and {high:,} (got {value})"
+        raise InputError(message, field="samples")
+    return value
+
+
+def start_date(text: str) -> date:
+    """The date a `start` field names (YYYY-MM is the first of the month)."""
+    return parse_date(text)
+
+
+@dataclass(frozen=True)
+class Output:
+    """One line of a result: its key, how it is labelled, its unit and place in the JSON."""
+
+    key: str
+    label: str
+    unit: str
+    json: tuple[str, ...]
+    missing: str = ""  # why the line can be absent, said in the bill's warnings
+
+
+def _outputs(*rows: Output) -> dict[str, Output]:
+    return {o.key: o for o in rows}
+
+
+# fmt: off
+OUTPUTS = _outputs(
+    Output("chip_hours", "Compute", "chip-h", ("compute", "chip_hours")),
+    Output("wall_hours", "Wall-clock time", "h", ("compute", "wall_hours")),
+    Output("energy_kwh", "Energy (facility)", "kWh", ("energy_kwh",),
+           "facility energy needs the chip-hours and the hardware, or --it-energy-kwh"),
+    Output("it_energy_kwh", "Energy (IT)", "kWh", ("it_energy_kwh",)),
+    Output("co2e_operational_kg", "CO2e operational", "kg", ("co2e_kg", "operational")),
+    Output("co2e_embodied_kg", "CO2e embodied", "kg", ("co2e_kg", "embodied"),
+           "embodied carbon needs the chip-hours and the hardware; the total is operational "
+           "only"),
+    Output("co2e_total_kg", "CO2e total", "kg", ("co2e_kg", "total")),
+    Output("water_onsite_l", "Water on-site", "L", ("water_l", "onsite")),
+    Output("water_offsite_l", "Water off-site", "L", ("water_l", "offsite")),
+    Output("water_total_l", "Water total", "L", ("water_l", "total")),
+    Output("cost_cloud_usd", "Cost: cloud rental", "USD", ("cost_usd", "cloud"),
+           "cloud cost needs the chip-hours and a price per chip-hour"),
+    Output("cost_ownership_usd", "Cost: ownership (amortised + energy)", "USD",
+           ("cost_usd", "ownership"), "ownership cost needs the chip-hours and a hardware price"),
+    Output("cost_energy_usd", "Cost: energy", "USD", ("cost_usd", "energy")),
+    Output("cost_hardware_capex_usd", "Cost: hardware purchase", "USD",
+           ("cost_usd", "hardware_capex"),
+           "upfront hardware cost needs the number of chips (--chips, or --days with the "
+           "compute)"),
+    Output("heat_recoverable_kwh", "Heat recoverable", "kWh", ("heat", "recoverable_kwh")),
+    Output("heat_homes_year", "Homes heated for a year", "homes",
+           ("heat", "homes_year_equivalent")),
+    # the headline lines of a serving bill (per request) and of a model's life
+    Output("cost_usd", "Cost", "USD", ("cost_usd",)),
+)
+# fmt: on
+
+#: the lines of a training (or measured) bill, in the order they are shown
+TRAINING_LINES = tuple(k for k in OUTPUTS if k != "cost_usd" and not k.startswith("heat"))
+HEAT_LINES = ("heat_recoverable_kwh", "heat_homes_year")
+#: the per-request lines of a serving bill
+SERVING_LINES = (
+    "energy_kwh",
+    "it_energy_kwh",
+    "co2e_total_kg",
+    "co2e_operational_kg",
+    "co2e_embodied_kg",
+    "water_total_l",
+    "water_onsite_l",
+    "water_offsite_l",
+    "cost_usd",
+    "cost_cloud_usd",
+    "cost_ownership_usd",
+    "cost_energy_usd",
+)
+#: what a reader compares first, for serving and across a model's life: (quantity, line)
+HEADLINES = (
+    ("energy_kwh", "energy_kwh"),
+    ("co2e_kg", "co2e_total_kg"),
+    ("water_l", "water_total_l"),
+    ("cost_usd", "cost_usd"),
+)

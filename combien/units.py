@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
 from combien.errors import InputError
@@ -20,7 +21,6 @@ Q = TypeVar("Q", float, "np.ndarray")
 
 W_PER_KW = 1_000.0
 G_PER_KG = 1_000.0
-L_PER_ML = 1_000_000.0  # litres per megalitre
 HOURS_PER_DAY = 24.0
 SECONDS_PER_HOUR = 3_600.0
 J_PER_KWH = 3_600_000.0
@@ -77,6 +77,11 @@ def parse_number(text: str | float | int, *, name: str = "value") -> float:
     if not math.isfinite(value):
         raise InputError(f"{name}: {text!r} is not a finite number", field=name)
     return value
+
+
+def parse_date(text: str) -> date:
+    """A date written YYYY-MM-DD, or YYYY-MM for the first of that month (ValueError if not)."""
+    return date.fromisoformat(text if len(text) > 7 else text + "-01")
 
 
 def parse_hours(text: str | float | int, *, name: str = "duration") -> float:
@@ -170,4 +175,6 @@ def quantity(value: float | None, unit: str) -> str:
         return "$" + count(value) if abs(value) >= 1e6 else "$" + si(value, "").replace(" ", "")
     if unit == "h":
         return f"{_sig(value / 24, 3)} d" if abs(value) >= 48 else f"{_sig(value, 3)} h"
+    if unit in ("chip-h", "homes"):
+        return f"{count(value)} {unit}"
     return f"{_sig(value, 3)} {unit}"

@@ -1,14 +1,20 @@
-"""The typer application, the options several commands share, and output helpers."""
+"""The typer application, its options (input fields come from `combien.fields`), and output."""
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
 
 import typer
+
+from combien.fields import INPUTS, METHOD, Field
+
+if TYPE_CHECKING:
+    from combien.results.document import Document
 
 app = typer.Typer(
     name="combien",
@@ -32,48 +38,20 @@ class Format(StrEnum):
     markdown = "markdown"
 
 
-_W = "workload"
-_H = "hardware and time"
-_S = "site"
-_P = "prices"
-_M = "method"
-_X = "scenarios"
-
-
-def _opt(help_text: str, panel: str) -> Any:
+def option(help_text: str, panel: str) -> Any:
     return typer.Option(help=help_text, rich_help_panel=panel, show_default=False)
 
 
-# options shared by several commands
-LocationOpt = Annotated[
-    str | None, _opt("Where it runs: FR, US-IA, aws:us-east-1 (see `combien data locations`).", _S)
+# options that are not inputs of a run (those come from combien.fields, see `with_fields`)
+SpecOpt = Annotated[
+    Path | None, option("YAML file with the same keys (flags override it).", METHOD)
 ]
-FacilityOpt = Annotated[
-    str | None, _opt("Facility preset: hyperscale, enterprise, air-cooled, evaporative, dlc.", _S)
-]
-PueOpt = Annotated[str | None, _opt("Power usage effectiveness (≥ 1).", _S)]
-WueOpt = Annotated[str | None, _opt("On-site water usage effectiveness, L/kWh of IT energy.", _S)]
-GridOpt = Annotated[str | None, _opt("Grid carbon intensity, gCO2e/kWh.", _S)]
-EwifOpt = Annotated[str | None, _opt("Water intensity of electricity, L/kWh.", _S)]
-PriceHourOpt = Annotated[str | None, _opt("Cloud price, USD per accelerator-hour.", _P)]
-PriceKwhOpt = Annotated[str | None, _opt("Electricity price, USD/kWh.", _P)]
-ProviderOpt = Annotated[
-    str | None, _opt("Cloud provider for prices: aws, gcp, azure, lambda, ...", _P)
-]
-CommitmentOpt = Annotated[str | None, _opt("Cloud commitment: on-demand, 1y, 3y (default 3y).", _P)]
-SpecOpt = Annotated[Path | None, _opt("YAML file with the same keys (flags override it).", _M)]
-SamplesOpt = Annotated[int | None, _opt("Monte Carlo samples (default 10000).", _M)]
-SeedOpt = Annotated[int | None, _opt("Random seed (default 0).", _M)]
-ModelOpt = Annotated[
-    str | None, _opt("Preset of a well-known model (see `combien data models`).", _W)
-]
-ParamsOpt = Annotated[str | None, _opt("Parameters, e.g. 70B.", _W)]
-ActiveParamsOpt = Annotated[str | None, _opt("Active parameters per token (MoE), e.g. 37B.", _W)]
+SamplesOpt = Annotated[int | None, option("Monte Carlo samples (default 10000).", METHOD)]
+SeedOpt = Annotated[int | None, option("Random seed (default 0).", METHOD)]
 FormatOpt = Annotated[
-    Format, typer.Option("--format", help="table, json or markdown.", rich_help_panel=_M)
+    Format, typer.Option("--format", help="table, json or markdown.", rich_help_panel=METHOD)
 ]
-
-_T = "tracking"
+TRACKING = "tracking"
 DbOpt = Annotated[
     str | None,
     typer.Option(
@@ -81,27 +59,66 @@ DbOpt = Annotated[
     ),
 ]
 
-
-def _yaml_mapping(path: Path) -> dict[str, Any]:
-    from combien.resolve.spec import read_yaml
-
-    return read_yaml(path)
+Command = TypeVar("Command", bound=Callable[..., None])
 
 
-def _emit_bill(bill: Any, output_format: Format, stream: Any = None) -> None:
+def with_fields(*names: str, help: dict[str, str] | None = None) -> Callable[[Command], Command]:
+    """Give a command one option per input field (`combien.fields.INPUTS`), in that table's
+    order and panels, before its own parameters; the command receives them as **fields."""
+    chosen = [INPUTS[n] for n in INPUTS if n in names]
+    unknown = set(names) - set(INPUTS)
+    assert not unknown, f"not input fields: {unknown}"
+
+    def decorate(command: Command) -> Command:
+        own = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for p in inspect.signature(command, eval_str=True).parameters.values()
+            if p.kind is not inspect.Parameter.VAR_KEYWORD
+        ]
+        arguments = [p for p in own if p.default is inspect.Parameter.empty]
+        options = [_field_parameter(f, (help or {}).get(f.name, f.help)) for f in chosen]
+        params = arguments + options + [p for p in own if p not in arguments]
+        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        return command
+
+    return decorate
+
+
+def _field_parameter(field: Field, help_text: str) -> inspect.Parameter:
+    kind: Any = list[str] | None if field.kind == "choices" else str | None
+    return inspect.Parameter(
+        field.attr,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[kind, option(help_text, field.panel)],
+    )
+
+
+def given(fields: dict[str, Any]) -> dict[str, Any]:
+    """The options the user gave (typer passes None for the others)."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def emit(result: Document, output_format: Format, stream: TextIO | None = None) -> None:
+    """Write a result as JSON, markdown or a terminal table (to stdout, or to `stream`)."""
     out = stream or sys.stdout
     if output_format is Format.json:
-        out.write(bill.to_json() + "\n")
+        out.write(result.to_json() + "\n")
     elif output_format is Format.markdown:
-        out.write(bill.to_markdown())
+        out.write(result.to_markdown())
     else:
-        from combien.results.render import bill_table
-
-        _print(bill_table(bill), stream)
+        print_renderable(result.to_table(), stream)
 
 
-def _emit(result: Any, output_format: Format, to_json: Callable[[], str], name: str) -> None:
-    """Write a result as JSON, or through render.{name}_markdown / render.{name}_table."""
+def print_renderable(renderable: Any, stream: TextIO | None = None) -> None:
+    from rich.console import Console
+
+    Console(file=stream).print(renderable)
+
+
+def emit_legacy(result: Any, output_format: Format, to_json: Callable[[], str], name: str) -> None:
+    """Until every result implements `Document`: render.{name}_markdown / _table."""
     if output_format is Format.json:
         sys.stdout.write(to_json() + "\n")
         return
@@ -110,10 +127,4 @@ def _emit(result: Any, output_format: Format, to_json: Callable[[], str], name: 
     if output_format is Format.markdown:
         sys.stdout.write(getattr(render, f"{name}_markdown")(result))
     else:
-        _print(getattr(render, f"{name}_table")(result))
-
-
-def _print(renderable: Any, stream: Any = None) -> None:
-    from rich.console import Console
-
-    Console(file=stream).print(renderable)
+        print_renderable(getattr(render, f"{name}_table")(result))

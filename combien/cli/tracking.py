@@ -2,95 +2,76 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from combien.cli._app import (
-    _T,
+    TRACKING,
     DbOpt,
-    EwifOpt,
-    FacilityOpt,
     Format,
     FormatOpt,
-    GridOpt,
-    LocationOpt,
-    PriceHourOpt,
-    PriceKwhOpt,
-    PueOpt,
-    WueOpt,
-    _emit_bill,
-    _opt,
-    _print,
     app,
+    emit,
+    given,
+    option,
     runs_app,
+    with_fields,
 )
 from combien.errors import InputError
+from combien.fields import SITE_KEYS
 
 
 @app.command(context_settings={"allow_interspersed_args": False})
+@with_fields(
+    *SITE_KEYS, help={"hardware": "Accelerator id, if the driver's name is not recognised."}
+)
 def track(
     command: Annotated[
         list[str], typer.Argument(help="The command to run, after --.", show_default=False)
     ],
-    project: Annotated[str | None, _opt("Project name recorded with the run.", _T)] = None,
-    location: LocationOpt = None,
-    facility: FacilityOpt = None,
-    pue: PueOpt = None,
-    wue: WueOpt = None,
-    grid: GridOpt = None,
-    ewif: EwifOpt = None,
-    price_kwh: PriceKwhOpt = None,
-    price_hour: PriceHourOpt = None,
-    hardware: Annotated[
-        str | None, _opt("Accelerator id, if the driver's name is not recognised.", _T)
-    ] = None,
+    project: Annotated[str | None, option("Project name recorded with the run.", TRACKING)] = None,
     interval: Annotated[
-        float, typer.Option(help="Sampling interval, seconds.", rich_help_panel=_T)
+        float, typer.Option(help="Sampling interval, seconds.", rich_help_panel=TRACKING)
     ] = 1.0,
     flush: Annotated[
-        float, typer.Option(help="Write to the store every N seconds.", rich_help_panel=_T)
+        float, typer.Option(help="Write to the store every N seconds.", rich_help_panel=TRACKING)
     ] = 5.0,
     scope: Annotated[
         str,
-        typer.Option(help="process (the command's process tree) or machine.", rich_help_panel=_T),
+        typer.Option(
+            help="process (the command's process tree) or machine.", rich_help_panel=TRACKING
+        ),
     ] = "process",
     all_gpus: Annotated[
         bool,
         typer.Option(
             "--all-gpus",
             help="Measure every GPU, not only CUDA_VISIBLE_DEVICES.",
-            rich_help_panel=_T,
+            rich_help_panel=TRACKING,
         ),
     ] = False,
     db: DbOpt = None,
     output_format: Annotated[
         Format,
         typer.Option(
-            "--format", help="table, json or markdown (printed to stderr).", rich_help_panel=_T
+            "--format",
+            help="table, json or markdown (printed to stderr).",
+            rich_help_panel=TRACKING,
         ),
     ] = Format.table,
     output: Annotated[
-        Path | None, typer.Option(help="Also write the JSON bill to this file.", rich_help_panel=_T)
+        Path | None,
+        typer.Option(help="Also write the JSON bill to this file.", rich_help_panel=TRACKING),
     ] = None,
+    **fields: Any,
 ) -> None:
     """Run a command and measure it: combien track \\[options] -- python train.py."""
     from combien.measure.runs import track_command
 
-    site = {
-        "location": location,
-        "facility": facility,
-        "pue": pue,
-        "wue": wue,
-        "grid": grid,
-        "ewif": ewif,
-        "price_kwh": price_kwh,
-        "price_hour": price_hour,
-        "hardware": hardware,
-    }
+    site = given(fields)
     code, bill = track_command(
         list(command),
         project=project,
@@ -104,7 +85,7 @@ def track(
     if bill is not None:
         if output:
             output.write_text(bill.to_json() + "\n", encoding="utf-8")
-        _emit_bill(bill, output_format, stream=sys.stderr)
+        emit(bill, output_format, stream=sys.stderr)
     raise typer.Exit(code)
 
 
@@ -115,16 +96,10 @@ def runs_list(
     limit: Annotated[int, typer.Option(help="At most this many runs, newest first.")] = 50,
 ) -> None:
     """List tracked runs, newest first (runs whose process died are marked interrupted)."""
-    from combien.measure.runs import summary_rows
+    from combien.measure.runs import RunList, summary_rows
     from combien.store import Store
 
-    rows = summary_rows(Store(db), limit)
-    if output_format is Format.json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
-    from combien.results.render import runs_table
-
-    _print(runs_table(rows))
+    emit(RunList(summary_rows(Store(db), limit)), output_format)
 
 
 @runs_app.command("show")
@@ -137,7 +112,7 @@ def runs_show(
     from combien.measure.runs import get_run, stored_bill
     from combien.store import Store
 
-    _emit_bill(stored_bill(get_run(Store(db), run_id)), output_format)
+    emit(stored_bill(get_run(Store(db), run_id)), output_format)
 
 
 @runs_app.command("export")
@@ -163,7 +138,7 @@ def runs_compare(
     spec: Annotated[Path, typer.Option(help="YAML spec of the same run (as for estimate).")],
     db: DbOpt = None,
     output_format: Annotated[
-        Format, typer.Option("--format", help="table or json.")
+        Format, typer.Option("--format", help="table, json or markdown.")
     ] = Format.table,
 ) -> None:
     """Compare a tracked run with the estimate of the same run, line by line."""
@@ -173,9 +148,4 @@ def runs_compare(
 
     run = get_run(Store(db), run_id)
     result = compare(stored_bill(run), estimate_for_run(run, TrainingRun.from_yaml(spec)))
-    if output_format is Format.json:
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
-        return
-    from combien.results.render import compare_table
-
-    _print(compare_table(result))
+    emit(result, output_format)

@@ -1,8 +1,10 @@
 """Chains the equations, stage by stage: compute → time → energy → carbon, water, money.
 
-`evaluate` takes a mapping of canonical input names to floats or numpy arrays (the same code
-gives the point value and the Monte Carlo samples) and returns every quantity it can compute;
-a quantity whose inputs are missing is absent from the result.
+One chain for every verb: a training run enters with its compute (FLOP, chip-hours), a served
+request with its replica's time (engine/serving.py), a measured run with its IT energy; from the
+energy on, every line is the same equation. `evaluate` takes a mapping of canonical input names
+to floats or numpy arrays (the same code gives the point value and the Monte Carlo samples) and
+returns every quantity it can compute; a quantity whose inputs are missing is absent.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from combien.engine import carbon, compute, energy, money, water
+from combien.engine import carbon, compute, energy, money, serving, water
 
 Inputs = Mapping[str, Any]
 Outputs = dict[str, Any]
@@ -33,9 +35,46 @@ def _time(x: Inputs, out: Outputs) -> None:
         out["chips"] = x["chips"]
 
 
+def _serving_time(x: Inputs, out: Outputs) -> None:
+    """One request: replica-seconds, then the accelerator-hours provisioned for it (idle time
+    included) and the accelerators' energy, busy and idle."""
+    if "decode_bytes" not in x:
+        return
+    replica_s = serving.request_replica_s(
+        serving.prefill_s(
+            x["active_params"], x["tokens_in"], x["gpus"], x["peak_flops"], x["prefill_mfu"]
+        ),
+        serving.decode_step_s(
+            x["decode_bytes"],
+            serving.decode_flop(x["active_params"], x["batch"]),
+            x["gpus"],
+            x["bandwidth_bps"],
+            x["decode_bw_efficiency"],
+            x["peak_flops"],
+            x["decode_mfu"],
+        ),
+        x["tokens_out"],
+        x["batch"],
+    )
+    out["replica_s"] = replica_s
+    out["tokens_per_s"] = x["tokens_out"] / replica_s
+    busy_h = serving.busy_gpu_hours(x["gpus"], replica_s)
+    out["chip_hours"] = busy_h / x["utilisation"]
+    out["accelerator_energy_kwh"] = energy.accelerator_energy_kwh(
+        busy_h, energy.average_chip_power_w(x["tdp_w"], x["serving_power_fraction"])
+    ) + energy.accelerator_energy_kwh(
+        out["chip_hours"] - busy_h,
+        energy.average_chip_power_w(x["tdp_w"], x["idle_power_fraction"]),
+    )
+
+
 def _energy(x: Inputs, out: Outputs) -> None:
     if "it_energy_kwh" in x:
         out["it_energy_kwh"] = x["it_energy_kwh"]
+    elif "accelerator_energy_kwh" in out:
+        out["it_energy_kwh"] = energy.it_energy_kwh(
+            out["accelerator_energy_kwh"], x["server_overhead"]
+        )
     elif "chip_hours" in out:
         power = x.get("chip_power_w")
         if power is None and "tdp_w" in x:
@@ -107,9 +146,38 @@ def _heat(x: Inputs, out: Outputs) -> None:
         out["heat_homes_year"] = out["heat_recoverable_kwh"] / x["heat_use_per_home_kwh"]
 
 
+def _per_water(x: Inputs, out: Outputs) -> None:
+    """How many of this (runs, requests) one litre of water pays for (when some water is used)."""
+    water = out.get("water_total_l")
+    if water is not None and bool((water > 0).all() if hasattr(water, "all") else water > 0):
+        out["per_litre_of_water"] = 1 / water
+
+
+def _headline_cost(x: Inputs, out: Outputs) -> None:
+    """The cost a reader compares first: cloud rental where priced, else ownership, else
+    the energy alone."""
+    for key in ("cost_cloud_usd", "cost_ownership_usd", "cost_energy_usd"):
+        if key in out:
+            out["cost_usd"] = out[key]
+            return
+
+
+STAGES = (
+    _time,
+    _serving_time,
+    _energy,
+    _carbon,
+    _water,
+    _per_water,
+    _money,
+    _heat,
+    _headline_cost,
+)
+
+
 def evaluate(x: Inputs) -> Outputs:
     """Every quantity that the inputs allow, in canonical units."""
     out: Outputs = {}
-    for stage in (_time, _energy, _carbon, _water, _money, _heat):
+    for stage in STAGES:
         stage(x, out)
     return out

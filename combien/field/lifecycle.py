@@ -7,22 +7,29 @@ lifecycle(TrainingRun(model="llama-3.1-405b", location="US"),
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from combien.fields import HEADLINES, OUTPUTS
 from combien.resolve.spec import InferenceRun, TrainingRun
 from combien.results.bill import Bill, Line
+from combien.results.document import JSON, dumps, markdown_table, rich_table
 from combien.serving.infer import InferenceBill, infer
 from combien.training.estimate import estimate
+from combien.units import count, quantity
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 SCHEMA = "combien.lifecycle/1"
 DAYS_PER_MONTH = 365.25 / 12
-#: (name, training bill attribute, serving line)
-QUANTITIES = [
-    ("energy_kwh", "energy_kwh", "energy_kwh"),
-    ("co2e_kg", "co2e_total_kg", "co2e_total_kg"),
-    ("water_l", "water_total_l", "water_total_l"),
-    ("cost_usd", "cost_cloud_usd", "cost_usd"),
-]
+_HEADER = (
+    "quantity",
+    "training",
+    "serving per day",
+    "serving",
+    "total",
+    "serving overtakes training",
+)
 
 
 @dataclass(frozen=True)
@@ -31,24 +38,28 @@ class Lifecycle:
     serving: InferenceBill
     months: float
 
-    def rows(self) -> list[dict[str, Any]]:
-        """Per quantity: training, serving per day, serving over the months, total, and the
-        day serving overtakes training (with the range from the two lines' ranges)."""
+    def rows(self) -> list[JSON]:
+        """Per headline quantity (energy, CO2e, water, cost): training, serving per day, serving
+        over the months, total, and the day serving overtakes training (with the range from the
+        two lines' ranges)."""
         out = []
         days = self.months * DAYS_PER_MONTH
         per_day = self.serving.per_day() or {}
-        for name, train_attr, serve_key in QUANTITIES:
-            train: Line | None = getattr(self.training, train_attr)
-            day = per_day.get(serve_key)
-            row: dict[str, Any] = {
+        for name, key in HEADLINES:
+            train: Line | None = self.training.line(key)
+            day = per_day.get(key)
+            row: JSON = {
                 "quantity": name,
                 "training": train.to_dict() if train else None,
                 "serving_per_day": day.to_dict() if day else None,
             }
             if train and day and day.value > 0:
-                row["serving"] = Line(day.value * days, day.low * days, day.high * days).to_dict()
+                serving = day.scaled(days)
+                row["serving"] = serving.to_dict()
                 row["total"] = {
-                    k: row["training"][k] + row["serving"][k] for k in ("value", "low", "high")
+                    "value": train.value + serving.value,
+                    "low": train.low + serving.low,
+                    "high": train.high + serving.high,
                 }
                 row["serving_overtakes_training_day"] = {
                     "value": train.value / day.value,
@@ -58,7 +69,7 @@ class Lifecycle:
             out.append(row)
         return out
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSON:
         return {
             "schema": SCHEMA,
             "months": self.months,
@@ -68,10 +79,46 @@ class Lifecycle:
             "serving": self.serving.to_dict(),
         }
 
-    def to_json(self) -> str:
-        import json
+    def to_json(self, indent: int | None = 2) -> str:
+        return dumps(self.to_dict(), indent)
 
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+    def text_rows(self) -> list[tuple[str, ...]]:
+        rows: list[tuple[str, ...]] = []
+        for (name, key), row in zip(HEADLINES, self.rows(), strict=True):
+            unit = OUTPUTS[key].unit
+
+            def cell(line: object, unit: str = unit) -> str:
+                return quantity(line["value"], unit) if isinstance(line, dict) else "—"
+
+            day = row.get("serving_overtakes_training_day")
+            when = (
+                f"day {day['value']:,.0f} [{day['low']:,.0f}–{day['high']:,.0f}]"
+                if isinstance(day, dict)
+                else "—"
+            )
+            rows.append(
+                (
+                    name,
+                    cell(row["training"]),
+                    cell(row["serving_per_day"]),
+                    cell(row.get("serving")),
+                    cell(row.get("total")),
+                    when,
+                )
+            )
+        return rows
+
+    def to_markdown(self) -> str:
+        out = [f"## combien — training + {self.months:g} months of serving", ""]
+        out += markdown_table(_HEADER, self.text_rows())
+        return "\n".join(out) + "\n"
+
+    def to_table(self) -> RenderableType:
+        title = (
+            f"combien — a model's life: training + {self.months:g} months of serving "
+            f"({count(self.serving.requests_per_day)} requests/day)"
+        )
+        return rich_table(title, _HEADER, self.text_rows())
 
 
 def lifecycle(training: TrainingRun, serving: InferenceRun, months: float) -> Lifecycle:

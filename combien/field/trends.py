@@ -16,14 +16,23 @@ import functools
 import math
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from combien.data import catalog
 from combien.errors import CombienError, InputError
+from combien.resolve.spec import TrainingRun
+from combien.results.document import dumps, markdown_table, rich_table
+from combien.training.estimate import central
+from combien.units import parse_date, quantity
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 SCHEMA = "combien.trends/1"
+_GROWTH_HEADER = ("trend", "growth per year", "90% CI", "doubling (months)", "models")
+_CROSS_HEADER = ("largest run costs", "year (ownership)", "year (cloud)")
 THRESHOLDS_USD = (1e9, 1e10, 1e11)
 SELECTION = (
     "running top 10 by training compute at publication within combien's catalog "
@@ -32,7 +41,7 @@ SELECTION = (
 
 
 def decimal_year(text: str) -> float:
-    day = date.fromisoformat(text if len(text) > 7 else text + "-01")
+    day = parse_date(text)
     start = date(day.year, 1, 1)
     return day.year + (day - start).days / 365.25
 
@@ -127,25 +136,22 @@ def frontier(models: list[catalog.ModelPreset] | None = None) -> list[catalog.Mo
 
 def run_costs(models: list[catalog.ModelPreset]) -> list[dict[str, Any]]:
     """combien's ownership and cloud cost of each run it can estimate (known hardware)."""
-    from combien.training.estimate import estimate
-
     out = []
     for m in models:
         if not m.hardware:
             continue
         try:
-            bill = estimate(model=m.id, samples=100)
+            bill = central(TrainingRun(model=m.id))
         except CombienError:
             continue
-        own, cloud = bill.cost_ownership_usd, bill.cost_cloud_usd
         out.append(
             {
                 "id": m.id,
                 "date": m.date,
                 "flop": m.flop,
                 "hardware": m.hardware,
-                "cost_ownership_usd": own.value if own else None,
-                "cost_cloud_usd": cloud.value if cloud else None,
+                "cost_ownership_usd": bill.get("cost_ownership_usd"),
+                "cost_cloud_usd": bill.get("cost_cloud_usd"),
             }
         )
     return out
@@ -182,10 +188,65 @@ class Trends:
             "models": self.frontier,
         }
 
-    def to_json(self) -> str:
-        import json
+    def to_json(self, indent: int | None = 2) -> str:
+        return dumps(self.to_dict(), indent)
 
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+    def growth_rows(self) -> list[tuple[str, ...]]:
+        rows: list[tuple[str, ...]] = []
+        for label, growth in (
+            ("training compute", self.compute),
+            ("cost (ownership)", self.cost_ownership),
+            ("cost (cloud)", self.cost_cloud),
+        ):
+            rows.append(
+                (
+                    label,
+                    f"×{growth.value:.2f}",
+                    f"{growth.low:.2f}–{growth.high:.2f}",
+                    f"{growth.doubling_months:.1f}",
+                    str(growth.n),
+                )
+            )
+        return rows
+
+    def crossing_rows(self) -> list[tuple[str, ...]]:
+        own = self._crossings("cost_ownership_usd", self.cost_ownership, True)
+        cloud = self._crossings("cost_cloud_usd", self.cost_cloud, True)
+        return [
+            (
+                quantity(float(key), "USD"),
+                f"{own[key]['value']:.1f} [{own[key]['low']:.1f}–{own[key]['high']:.1f}]",
+                f"{cloud[key]['value']:.1f} [{cloud[key]['low']:.1f}–{cloud[key]['high']:.1f}]",
+            )
+            for key in own
+        ]
+
+    def to_markdown(self) -> str:
+        out = [f"## combien — frontier trends since {self.since}", ""]
+        out += markdown_table(_GROWTH_HEADER, self.growth_rows(), numeric_from=99)
+        out += ["", *markdown_table(_CROSS_HEADER, self.crossing_rows(), numeric_from=99)]
+        return "\n".join(out) + "\n"
+
+    def to_table(self) -> RenderableType:
+        from rich.console import Group
+        from rich.text import Text
+
+        end = f"–{self.until:g}" if self.until else ""
+        top = self.largest("cost_ownership_usd")
+        growth = rich_table(
+            f"combien — frontier trends since {self.since}{end}",
+            _GROWTH_HEADER,
+            self.growth_rows(),
+            numeric_from=99,
+        )
+        cross = rich_table(
+            f"when the largest run ({top['id']}, {quantity(top['cost_usd'], 'USD')}), "
+            "growing at the fitted rate, crosses",
+            _CROSS_HEADER,
+            self.crossing_rows(),
+            numeric_from=99,
+        )
+        return Group(growth, cross, Text(SELECTION, style="dim"))
 
     def largest(self, key: str) -> dict[str, Any]:
         """The most expensive run of the window."""

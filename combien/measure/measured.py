@@ -15,9 +15,10 @@ from typing import Any
 from combien.data import catalog
 from combien.measure.forecast import Forecast
 from combien.measure.sensors import ESTIMATED, Device
-from combien.provenance import Assumption, Assumptions, Caveat
-from combien.resolve.compute import resolve
+from combien.provenance import Assumption, Caveat
+from combien.resolve.resolver import MEASURED
 from combien.resolve.spec import TrainingRun
+from combien.resolve.training import resolve_training
 from combien.results.bill import Bill
 from combien.training.estimate import bill_from
 from combien.units import SECONDS_PER_HOUR, kwh_from_j
@@ -42,32 +43,28 @@ def _bill(
     duration_s: float,
     source: str,
 ) -> Bill:
+    """The bill of measured IT energy (and GPU time): measured values enter the one resolver
+    above the catalog and below the user (see combien.resolve.resolver)."""
     hardware, gpus = _hardware(site, devices)
+    value, low, high = it_kwh
+    uncertain = low < high
+    measured = {
+        "it_energy_kwh": Assumption(
+            value, "kWh", source, MEASURED, low if uncertain else None, high if uncertain else None
+        )
+    }
     fields: dict[str, Any] = site.model_dump(exclude_defaults=True)
-    fields["it_energy_kwh"] = max(it_kwh[0], 1e-12)
     fields.pop("hardware", None)
     if hardware and gpus and duration_s > 0:
         fields["hardware"] = hardware
-        fields["chip_hours"] = gpus * duration_s / SECONDS_PER_HOUR
-    resolved = resolve(TrainingRun.parse(fields))
-    values = dict(resolved.values)
-    low, high = it_kwh[1], it_kwh[2]
-    values["it_energy_kwh"] = Assumption(
-        it_kwh[0],
-        "kWh",
-        source,
-        "measured",
-        low if low < high else None,
-        high if low < high else None,
-    )
-    if "chip_hours" in values:
-        values["chip_hours"] = dataclasses.replace(
-            values["chip_hours"], origin="measured", source=f"{gpus} GPU(s) × measured duration"
+        measured["chip_hours"] = Assumption(
+            gpus * duration_s / SECONDS_PER_HOUR,
+            "h",
+            f"{gpus} GPU(s) × measured duration",
+            MEASURED,
         )
-    warnings = tuple(w for w in resolved.warnings if w.code != "it-energy-given")
-    return bill_from(
-        Assumptions(values, resolved.labels, warnings), samples=SAMPLES, seed=site.seed
-    )
+    resolved = resolve_training(TrainingRun.parse(fields), measured)
+    return bill_from(resolved, samples=SAMPLES, seed=site.seed, title="measured run")
 
 
 def _split(devices: list[tuple[Device, float]]) -> tuple[float, float]:

@@ -9,12 +9,21 @@ import shlex
 import signal
 import subprocess
 import sys
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from combien.errors import InputError
+from combien.fields import OUTPUTS
 from combien.measure.sensors import Device
+from combien.results.bill import Bill
+from combien.results.document import JSON, dumps, markdown_table, rich_table
 from combien.store import Store
-from combien.units import SECONDS_PER_HOUR, kwh_from_j
+from combien.units import SECONDS_PER_HOUR, kwh_from_j, quantity
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from combien.resolve.spec import TrainingRun
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
@@ -52,7 +61,7 @@ def track_command(command: list[str], **options: Any) -> tuple[int, Any]:
     return (128 - code if code < 0 else code), bill
 
 
-def stored_bill(run: dict[str, Any]) -> Any:
+def stored_bill(run: dict[str, Any]) -> Bill:
     """The bill of a stored run: the one written at its end, else rebuilt from its devices."""
     from combien.measure.measured import measured_bill
 
@@ -139,34 +148,123 @@ def export(store: Store, fmt: str, run_id: str | None = None) -> str:
     return out.getvalue()
 
 
-_COMPARED = [
-    ("energy_kwh", lambda b: b.energy_kwh),
-    ("it_energy_kwh", lambda b: b.it_energy_kwh),
-    ("co2e_operational_kg", lambda b: b.co2e_operational_kg),
-    ("co2e_embodied_kg", lambda b: b.co2e_embodied_kg),
-    ("co2e_total_kg", lambda b: b.co2e_total_kg),
-    ("water_onsite_l", lambda b: b.water_onsite_l),
-    ("water_offsite_l", lambda b: b.water_offsite_l),
-    ("cost_cloud_usd", lambda b: b.cost_cloud_usd),
-    ("cost_energy_usd", lambda b: b.cost_energy_usd),
-]
+#: the lines of a bill that a measurement and an estimate both give
+COMPARED = (
+    "energy_kwh",
+    "it_energy_kwh",
+    "co2e_operational_kg",
+    "co2e_embodied_kg",
+    "co2e_total_kg",
+    "water_onsite_l",
+    "water_offsite_l",
+    "cost_cloud_usd",
+    "cost_energy_usd",
+)
 
 
-def compare(measured: Any, estimated: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Comparison:
+    """A measured run beside the estimate of the same run, line by line."""
+
+    lines: dict[str, JSON]
+
+    def to_dict(self) -> JSON:
+        return {"schema": "combien.compare/1", "lines": dict(self.lines)}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return dumps(self.to_dict(), indent)
+
+    def rows(self) -> list[tuple[str, ...]]:
+        out: list[tuple[str, ...]] = []
+        for key, line in self.lines.items():
+            unit, est = OUTPUTS[key].unit, line["estimated"]
+            ratio = line["ratio"]
+            out.append(
+                (
+                    OUTPUTS[key].label,
+                    quantity(line["measured"], unit),  # type: ignore[arg-type]
+                    quantity(est["value"], unit) if isinstance(est, dict) else "—",
+                    f"{quantity(est['low'], unit)} – {quantity(est['high'], unit)}"
+                    if isinstance(est, dict)
+                    else "—",
+                    f"{ratio:.2f}" if isinstance(ratio, float) else "—",
+                )
+            )
+        return out
+
+    def to_markdown(self) -> str:
+        out = ["## combien — measured vs estimated", ""]
+        return "\n".join(out + markdown_table(_COMPARE_HEADER, self.rows())) + "\n"
+
+    def to_table(self) -> RenderableType:
+        return rich_table("measured vs estimated", _COMPARE_HEADER, self.rows())
+
+
+_COMPARE_HEADER = ("line", "measured", "estimated", "90% range", "measured ÷ estimated")
+
+
+def compare(measured: Bill, estimated: Bill) -> Comparison:
     """Line by line: measured, estimated (with range), measured ÷ estimated, inside the range?"""
-    lines = {}
-    for name, get in _COMPARED:
-        m, e = get(measured), get(estimated)
-        lines[name] = {
+    lines: dict[str, JSON] = {}
+    for key in COMPARED:
+        m, e = measured.line(key), estimated.line(key)
+        lines[key] = {
             "measured": m.value if m else None,
             "estimated": e.to_dict() if e else None,
             "ratio": (m.value / e.value) if m and e and e.value else None,
             "inside_range": (e.low <= m.value <= e.high) if m and e else None,
         }
-    return {"schema": "combien.compare/1", "lines": lines}
+    return Comparison(lines)
 
 
-def estimate_for_run(run: dict[str, Any], spec: Any) -> Any:
+@dataclass(frozen=True)
+class RunList:
+    """Tracked runs, newest first: one summary row each (JSON: a list of rows)."""
+
+    rows: list[dict[str, Any]]
+
+    def to_dict(self) -> JSON:
+        return {"runs": self.rows}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.rows, indent=indent)
+
+    def text_rows(self) -> list[tuple[str, ...]]:
+        import datetime as dt
+
+        return [
+            (
+                r["id"],
+                r["project"] or "",
+                r["status"],
+                dt.datetime.fromtimestamp(r["started_at"]).strftime("%Y-%m-%d %H:%M"),
+                f"{r['duration_s']:.0f} s",
+                quantity(r["energy_kwh"], "kWh"),
+                quantity(r.get("co2e_kg"), "kg"),
+                r["command"] or "",
+            )
+            for r in self.rows
+        ]
+
+    def to_markdown(self) -> str:
+        out = [f"## runs ({len(self.rows)})", ""]
+        return "\n".join(out + markdown_table(_RUNS_HEADER, self.text_rows(), left=(7,))) + "\n"
+
+    def to_table(self) -> RenderableType:
+        from rich.table import Table
+
+        table = Table(title=f"runs ({len(self.rows)})", title_justify="left")
+        for column in _RUNS_HEADER:
+            table.add_column(column, overflow="ellipsis", no_wrap=column != "command")
+        for row in self.text_rows():
+            table.add_row(*row)
+        return table
+
+
+_RUNS_HEADER = ("id", "project", "status", "started", "duration", "energy (IT)", "CO2e", "command")
+
+
+def estimate_for_run(run: dict[str, Any], spec: TrainingRun) -> Bill:
     """The estimate of a tracked run from a spec; its hardware and time default to the run's."""
     from combien.training.estimate import estimate
 
@@ -179,4 +277,12 @@ def estimate_for_run(run: dict[str, Any], spec: Any) -> Any:
     return estimate(**fields)
 
 
-__all__ = ["compare", "export", "get_run", "stored_bill", "track_command"]
+__all__ = [
+    "Comparison",
+    "RunList",
+    "compare",
+    "export",
+    "get_run",
+    "stored_bill",
+    "track_command",
+]

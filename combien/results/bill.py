@@ -1,15 +1,22 @@
-"""The Bill: the frozen result of an estimate (or a measurement), schema `combien.bill/1`.
+"""The Bill: the frozen result of an estimate or a measurement, schema `combien.bill/1`.
 
-Lines hold a central value (the result at central inputs) and the 5th–95th percentile of the
-Monte Carlo samples. A line that cannot be computed is None, with a warning saying why.
+Its lines are those of `combien.fields.OUTPUTS` (key, label, unit, JSON place): each a central
+value (the result at central inputs) and the 5th–95th percentile of the Monte Carlo samples. A
+line that cannot be computed is None, with a warning saying why.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
+from combien.fields import HEAT_LINES, OUTPUTS, TRAINING_LINES
 from combien.provenance import Assumption, Caveat
+from combien.results.document import JSON, dumps, markdown_table, rich_table
+from combien.units import count, quantity
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 SCHEMA = "combien.bill/1"
 
@@ -48,85 +55,132 @@ class Span:
         return Span(self.value * factor, self.low * factor, self.high * factor)
 
 
-def _line_dict(line: Line | None) -> dict[str, float] | None:
-    return line.to_dict() if line is not None else None
-
-
 @dataclass(frozen=True)
 class Bill:
-    """Itemised footprint and cost of a run, with the inputs and warnings behind it."""
+    """Itemised footprint and cost of a run, with the inputs and warnings behind it.
 
+    `bill.energy_kwh`, `bill.co2e_total_kg`, ... are the lines of `combien.fields.OUTPUTS`.
+    """
+
+    lines: dict[str, Line | None]
     inputs: dict[str, Assumption]
-    flop: float | None
-    chip_hours: Line | None
-    wall_hours: Line | None
-    energy_kwh: Line | None
-    it_energy_kwh: Line | None
-    co2e_operational_kg: Line | None
-    co2e_embodied_kg: Line | None
-    co2e_total_kg: Line | None
-    water_onsite_l: Line | None
-    water_offsite_l: Line | None
-    water_total_l: Line | None
-    cost_cloud_usd: Line | None
-    cost_ownership_usd: Line | None
-    cost_energy_usd: Line | None
-    cost_hardware_capex_usd: Line | None
+    flop: float | None = None
     labels: dict[str, str] = field(default_factory=dict)
     warnings: tuple[Caveat, ...] = ()
     samples: int = 0
     seed: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    title: str = "training bill"
+    #: more objects for the JSON document (a measured run's `run`, a `forecast`, a `scenario`)
+    extra: dict[str, JSON] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The `combien.bill/1` JSON object."""
-        compute = {
-            "flop": self.flop,
-            "chip_hours": self.chip_hours.value if self.chip_hours else None,
-            "wall_hours": self.wall_hours.value if self.wall_hours else None,
-            "chip_hours_range": _range(self.chip_hours),
-            "wall_hours_range": _range(self.wall_hours),
-        }
-        out: dict[str, Any] = {
+    def __getattr__(self, name: str) -> Line | None:
+        if name in OUTPUTS:
+            return self.__dict__["lines"].get(name)
+        raise AttributeError(f"'Bill' object has no attribute {name!r}")
+
+    def line(self, key: str) -> Line | None:
+        """The line of an output key (None when it was not computed)."""
+        return self.lines.get(key)
+
+    # ------------------------------------------------------------------ JSON
+
+    def to_dict(self) -> JSON:
+        """The `combien.bill/1` JSON object: each line at its place in `OUTPUTS[key].json`."""
+        out: JSON = {
             "schema": SCHEMA,
             "labels": dict(self.labels),
             "inputs": {name: a.to_dict() for name, a in self.inputs.items()},
-            "compute": compute,
-            "energy_kwh": _line_dict(self.energy_kwh),
-            "it_energy_kwh": _line_dict(self.it_energy_kwh),
-            "co2e_kg": {
-                "operational": _line_dict(self.co2e_operational_kg),
-                "embodied": _line_dict(self.co2e_embodied_kg),
-                "total": _line_dict(self.co2e_total_kg),
-            },
-            "water_l": {
-                "onsite": _line_dict(self.water_onsite_l),
-                "offsite": _line_dict(self.water_offsite_l),
-                "total": _line_dict(self.water_total_l),
-            },
-            "cost_usd": {
-                "cloud": _line_dict(self.cost_cloud_usd),
-                "ownership": _line_dict(self.cost_ownership_usd),
-                "energy": _line_dict(self.cost_energy_usd),
-                "hardware_capex": _line_dict(self.cost_hardware_capex_usd),
-            },
-            "warnings": [w.message for w in self.warnings],
-            "warning_codes": [w.code for w in self.warnings],
-            "uncertainty": {"samples": self.samples, "seed": self.seed, "interval": "p5-p95"},
+            "compute": {"flop": self.flop},
         }
+        for key in TRAINING_LINES + HEAT_LINES:
+            if key in HEAT_LINES and key not in self.lines:
+                continue
+            line = self.lines.get(key)
+            _place(out, OUTPUTS[key].json, line.to_dict() if line else None)
+        out["warnings"] = [w.message for w in self.warnings]
+        out["warning_codes"] = [w.code for w in self.warnings]
+        out["uncertainty"] = {"samples": self.samples, "seed": self.seed, "interval": "p5-p95"}
         out.update(self.extra)
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
-        import json
+        return dumps(self.to_dict(), indent)
 
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+    # ------------------------------------------------------------------ text
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(label, value, 90% range) of every line, in OUTPUTS order."""
+        keys = TRAINING_LINES + tuple(k for k in HEAT_LINES if k in self.lines)
+        out = []
+        for key in keys:
+            output, line = OUTPUTS[key], self.lines.get(key)
+            if line is None:
+                out.append((output.label, "—", "not computed"))
+                continue
+            unit = output.unit
+            span = f"{quantity(line.low, unit)} – {quantity(line.high, unit)}"
+            out.append((output.label, quantity(line.value, unit), span))
+        return out
+
+    def heading(self) -> str:
+        keys = ("model", "hardware", "location", "facility")
+        parts = [self.labels[k] for k in keys if self.labels.get(k)]
+        flop = f", {count(self.flop)} FLOP" if self.flop else ""
+        return f"combien — {self.title}: " + " · ".join(parts) + flop
 
     def to_markdown(self) -> str:
-        from combien.results.render import bill_markdown
+        """The bill as a markdown document (for papers, model cards, issues)."""
+        out = [f"## {self.heading()}", ""]
+        out += markdown_table(("line", "value", "90% range"), self.rows())
+        out += ["", "### Inputs", ""]
+        inputs = [(n, input_text(a), a.origin, a.source) for n, a in self.inputs.items()]
+        out += markdown_table(("name", "value", "origin", "source"), inputs, left=(2, 3))
+        if self.warnings:
+            out += ["", "### Warnings", ""] + [f"- {w.message}" for w in self.warnings]
+        out += [
+            "",
+            f"Ranges: 5th–95th percentile of {self.samples:,} Monte Carlo samples "
+            f"(seed {self.seed}).",
+        ]
+        return "\n".join(out) + "\n"
 
-        return bill_markdown(self)
+    def to_table(self) -> RenderableType:
+        """A rich renderable: the lines, then the inputs with their origin, then warnings."""
+        from rich.console import Group
+        from rich.text import Text
+
+        parts: list[RenderableType] = [
+            rich_table(self.heading(), ("line", "value", "90% range"), self.rows())
+        ]
+        parts.append(Text("inputs (sources in full: --format markdown or json)", style="italic"))
+        width = max(map(len, self.inputs), default=0)
+        for name, a in self.inputs.items():
+            text = Text.assemble(
+                f"  {name:<{width}}  ",
+                (input_text(a), "bold"),
+                (f"  {a.origin}: {a.source}", "dim"),
+            )
+            text.no_wrap, text.overflow = True, "ellipsis"
+            parts.append(text)
+        parts += [Text(f"! {w.message}", style="yellow") for w in self.warnings]
+        return Group(*parts)
 
 
-def _range(line: Line | None) -> list[float] | None:
-    return [line.low, line.high] if line is not None else None
+_UNITLESS = {"parameters", "tokens", "count", "fraction", "×"}
+
+
+def input_text(a: Assumption) -> str:
+    """An input's value for people: '70B', '0.375 [0.2–0.55]', '700 W'."""
+    span = f" [{count(a.low)}–{count(a.high)}]" if a.uncertain else ""
+    unit = "" if a.unit in _UNITLESS else f" {a.unit}"
+    return f"{count(a.value)}{span}{unit}"
+
+
+def _place(out: JSON, path: tuple[str, ...], value: object) -> None:
+    """Set out[path[0]][path[1]]... = value, creating the objects on the way."""
+    node = out
+    for key in path[:-1]:
+        child = node.setdefault(key, {})
+        assert isinstance(child, dict)
+        node = child
+    node[path[-1]] = value

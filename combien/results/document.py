@@ -37,10 +37,15 @@ def dumps(data: JSON, indent: int | None = 2) -> str:
 
 
 def markdown_table(
-    header: Sequence[str], rows: Sequence[Sequence[str]], *, numeric_from: int = 1
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    numeric_from: int = 1,
+    left: Sequence[int] = (),
 ) -> list[str]:
-    """Lines of a markdown table; columns from `numeric_from` on are right-aligned."""
-    align = ["---" if i < numeric_from else "---:" for i in range(len(header))]
+    """Lines of a markdown table; columns from `numeric_from` on are right-aligned, except
+    those in `left`."""
+    align = ["---" if i < numeric_from or i in left else "---:" for i in range(len(header))]
 
     def row(cells: Sequence[str]) -> str:
         return "| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |"

@@ -1,25 +1,16 @@
-"""estimate(): a TrainingRun → Assumptions → engine (central + Monte Carlo) → Bill."""
+"""estimate(): a TrainingRun → the one resolver → the one chain (central + Monte Carlo) → Bill."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from combien.engine import evaluate
-from combien.engine.uncertainty import Spread, draw, interval
+from combien.fields import HEAT_LINES, OUTPUTS, TRAINING_LINES
 from combien.provenance import Assumptions, Caveat
-from combien.resolve.compute import resolve
 from combien.resolve.spec import TrainingRun
-from combien.results.bill import Bill, Line
-
-_NULL_REASONS = {
-    "energy_kwh": "facility energy needs the chip-hours and the hardware, or --it-energy-kwh",
-    "co2e_embodied_kg": "embodied carbon needs the chip-hours and the hardware; the total is "
-    "operational only",
-    "cost_cloud_usd": "cloud cost needs the chip-hours and a price per chip-hour",
-    "cost_ownership_usd": "ownership cost needs the chip-hours and a hardware price",
-    "cost_hardware_capex_usd": "upfront hardware cost needs the number of chips "
-    "(--chips, or --days with the compute)",
-}
+from combien.resolve.training import resolve_training
+from combien.results.bill import Bill
+from combien.results.document import JSON
+from combien.results.evaluate import evaluate
 
 
 def estimate(run: TrainingRun | None = None, **fields: Any) -> Bill:
@@ -32,59 +23,38 @@ def estimate(run: TrainingRun | None = None, **fields: Any) -> Bill:
         run = TrainingRun.parse(fields)
     elif fields:
         run = run.merged(**fields)
-    return bill_from(resolve(run), samples=run.samples, seed=run.seed)
+    return bill_from(resolve_training(run), samples=run.samples, seed=run.seed)
 
 
-def bill_from(assumptions: Assumptions, *, samples: int, seed: int) -> Bill:
-    """Evaluate assumptions at their central values and over Monte Carlo samples."""
-    central = evaluate(assumptions.central())
-    spreads = {
-        name: Spread(a.value, a.low, a.high, a.upper_bound)  # type: ignore[arg-type]
-        for name, a in assumptions.values.items()
-        if a.uncertain
-    }
-    x: dict[str, Any] = assumptions.central()
-    x.update(draw(spreads, samples, seed))
-    sampled = evaluate(x)
+def central(run: TrainingRun) -> dict[str, float]:
+    """Every quantity of a run's bill at its central inputs, without the Monte Carlo ranges
+    (for views over many runs that read only central values)."""
+    return evaluate(resolve_training(run), samples=0, seed=run.seed).central
 
-    def line(name: str) -> Line | None:
-        if name not in central:
-            return None
-        low, high = interval(sampled[name])
-        return Line(float(central[name]), low, high)
 
+def bill_from(
+    assumptions: Assumptions, *, samples: int, seed: int, title: str = "training bill"
+) -> Bill:
+    """The Bill of resolved assumptions: each line of TRAINING_LINES (and the heat lines of a
+    heat-reuse scenario), a warning for each that cannot be computed."""
+    result = evaluate(assumptions, samples=samples, seed=seed)
+    keys = TRAINING_LINES + tuple(k for k in (*HEAT_LINES, "cost_usd") if k in result.lines)
     warnings = list(assumptions.warnings)
-    for name, reason in _NULL_REASONS.items():
-        if name not in central:
-            warnings.append(Caveat(f"null-{name}", f"{name} not computed: {reason}"))
-    extra: dict[str, Any] = {}
-    if "heat_recoverable_kwh" in central:
-        extra["heat"] = {
-            "recoverable_kwh": line("heat_recoverable_kwh").to_dict(),  # type: ignore[union-attr]
-            "homes_year_equivalent": line("heat_homes_year").to_dict(),  # type: ignore[union-attr]
-        }
+    for key in TRAINING_LINES:
+        reason = OUTPUTS[key].missing
+        if reason and key not in result.lines:
+            warnings.append(Caveat(f"null-{key}", f"{key} not computed: {reason}"))
+    extra: dict[str, JSON] = {}
     if "compute_factor" in assumptions.values:
         extra["scenario"] = {"compute_factor": assumptions.values["compute_factor"].value}
     return Bill(
-        extra=extra,
+        lines={k: result.lines.get(k) for k in keys},
         inputs=dict(assumptions.values),
-        flop=float(central["flop"]) if "flop" in central else None,
-        chip_hours=line("chip_hours"),
-        wall_hours=line("wall_hours"),
-        energy_kwh=line("energy_kwh"),
-        it_energy_kwh=line("it_energy_kwh"),
-        co2e_operational_kg=line("co2e_operational_kg"),
-        co2e_embodied_kg=line("co2e_embodied_kg"),
-        co2e_total_kg=line("co2e_total_kg"),
-        water_onsite_l=line("water_onsite_l"),
-        water_offsite_l=line("water_offsite_l"),
-        water_total_l=line("water_total_l"),
-        cost_cloud_usd=line("cost_cloud_usd"),
-        cost_ownership_usd=line("cost_ownership_usd"),
-        cost_energy_usd=line("cost_energy_usd"),
-        cost_hardware_capex_usd=line("cost_hardware_capex_usd"),
+        flop=result.central.get("flop"),
         labels=dict(assumptions.labels),
         warnings=tuple(warnings),
         samples=samples,
         seed=seed,
+        title=title,
+        extra=extra,
     )

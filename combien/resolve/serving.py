@@ -1,0 +1,225 @@
+"""What serving a model takes: its size and shape (weights, KV cache), the request, the batch,
+the replica's accelerators, and the traffic. Stages of the one resolver (`resolver.py`); the
+site, prices and embodied carbon come from `site.py` as for a training run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from combien.data import catalog
+from combien.engine import serving as equations
+from combien.errors import IncompleteError, InputError
+from combien.provenance import Assumption, Assumptions
+from combien.resolve import site
+from combien.resolve.resolver import (
+    CATALOG,
+    DERIVED,
+    PRESET,
+    USER,
+    Resolver,
+    default_assumption,
+    scaled_assumption,
+)
+from combien.resolve.spec import InferenceRun
+from combien.units import BYTES_PER_GB, BYTES_PER_PARAM, BYTES_PER_TB, SECONDS_PER_DAY
+
+#: serving hardware when none is given: the H100 SXM, EcoLogits' reference GPU (its methodology
+#: fits ML.ENERGY measurements on H100); the bill warns that it was assumed
+DEFAULT_HARDWARE = "h100-sxm"
+#: serving settings with a default from defaults.csv: (field, defaults row, unit, upper bound)
+REQUEST_DEFAULTS = (
+    ("tokens_in", "request_tokens_in", "tokens", None),
+    ("tokens_out", "request_tokens_out", "tokens", None),
+    ("batch", "serving_batch", "requests", None),
+    ("utilisation", "serving_utilisation", "fraction", 1.0),
+)
+#: method constants of the serving model, each a fraction of a peak
+SERVING_CONSTANTS = (
+    "prefill_mfu",
+    "decode_mfu",
+    "decode_bw_efficiency",
+    "serving_power_fraction",
+    "idle_power_fraction",
+)
+
+
+@dataclass(frozen=True)
+class Serving:
+    """The resolved inputs of serving, and the replica they imply."""
+
+    assumptions: Assumptions
+    replica: dict[str, float | str] = field(default_factory=dict)
+    requests_per_day: float | None = None
+
+
+def resolve_serving(run: InferenceRun) -> Serving:
+    """Fill every unknown of a served model from the catalog; record where each came from."""
+    r = Resolver(run, preset_describes_run=False)
+    replica: dict[str, float | str] = {}
+    energy_given = run.request_energy_kwh is not None
+    if "hardware" not in r.given and not energy_given:
+        r.labels["hardware"] = DEFAULT_HARDWARE
+        r.warn(
+            "default-hardware",
+            f"no hardware given: {DEFAULT_HARDWARE} is assumed — pass --hardware",
+        )
+    hw = site.hardware(r) or (None if energy_given else catalog.hardware().get(DEFAULT_HARDWARE))
+    site.site(r)
+    site.embodied(r, hw)
+    site.money(r, hw)
+    if energy_given:
+        r.put("it_energy_kwh", float(run.request_energy_kwh or 0), "kWh", USER)
+        r.warn(
+            "request-energy-given",
+            "request energy given: model size, hardware and batch are not used; embodied "
+            "carbon and GPU costs are not computed",
+        )
+    else:
+        assert hw is not None
+        model_size(r)
+        request(r)
+        replica = sized_replica(r, hw)
+    traffic = requests_per_day(r)
+    return Serving(r.result(), replica, traffic)
+
+
+def model_size(r: Resolver[InferenceRun]) -> None:
+    run, preset = r.spec, r.preset
+    params = run.params or (preset.params if preset else None)
+    if not params:
+        raise IncompleteError(
+            "model size unknown — give --params (e.g. 70B) or --model PRESET (`combien data "
+            "models`)"
+        )
+    active = (
+        run.active_params or (preset.active_params if preset and not run.params else None) or params
+    )
+    origin = USER if run.params else PRESET
+    r.put("params", params, "parameters", origin)
+    r.put("active_params", active, "parameters", origin)
+
+
+def request(r: Resolver[InferenceRun]) -> None:
+    for name, default, unit, upper in REQUEST_DEFAULTS:
+        value = getattr(r.spec, name)
+        if value is not None:
+            r.put(name, value, unit, USER)
+        else:
+            r.values[name] = default_assumption(default, upper=upper)
+    for name in SERVING_CONSTANTS:
+        r.values[name] = default_assumption(name, upper=1.0)
+
+
+def sized_replica(r: Resolver[InferenceRun], hw: catalog.Hardware) -> dict[str, float | str]:
+    """The accelerators of one replica (given, or enough memory for weights and the batch's KV
+    cache) and the bytes one decode step reads."""
+    precision = r.spec.precision or "bf16"
+    r.labels["precision"] = precision
+    weight_bytes = BYTES_PER_PARAM[precision]
+    peak = hw.peak_flops("fp8" if precision == "fp8" and hw.peak_flops_fp8 else "bf16")
+    if not (peak and hw.memory_gb and hw.memory_bw_tbs and hw.tdp_w):
+        raise InputError(
+            f"{hw.id} lacks the peak FLOP/s, memory or bandwidth needed to model serving — "
+            "pass --request-energy-kwh",
+            field="hardware",
+        )
+    source = f"hardware:{hw.id} — {hw.source}"
+    r.values["peak_flops"] = Assumption(peak, "FLOP/s", source, CATALOG)
+    r.values["bandwidth_bps"] = Assumption(hw.memory_bw_tbs * BYTES_PER_TB, "B/s", source, CATALOG)
+    r.values["tdp_w"] = Assumption(hw.tdp_w, "W", source, CATALOG)
+    r.values["server_overhead"] = scaled_assumption(
+        hw.server_power_multiplier, "server_power_multiplier_rel", "×", source, CATALOG
+    )
+    params, active, batch, tokens_in, tokens_out = (
+        r.values[n].value for n in ("params", "active_params", "batch", "tokens_in", "tokens_out")
+    )
+    kv = kv_per_token(r, params)
+    memory = equations.replica_memory_gb(params, weight_bytes, batch, tokens_in + tokens_out, kv)
+    gpus = replica_gpus(r, hw, memory, params * weight_bytes / BYTES_PER_GB, batch)
+    r.values["decode_bytes"] = Assumption(
+        min(params, batch * active) * weight_bytes + batch * (tokens_in + tokens_out / 2) * kv,
+        "B",
+        "derived: weights read once per step + the batch's KV cache at mean context",
+        DERIVED,
+    )
+    return {
+        "gpus_per_replica": gpus,
+        "replica_memory_gb": memory,
+        "kv_cache_bytes_per_token": kv,
+        "weight_bytes_per_param": weight_bytes,
+        "hardware": hw.id,
+    }
+
+
+def replica_gpus(
+    r: Resolver[InferenceRun],
+    hw: catalog.Hardware,
+    memory_gb: float,
+    weights_gb: float,
+    batch: float,
+) -> int:
+    """Accelerators per replica: the user's (checked against the weights), or from memory."""
+    assert hw.memory_gb is not None
+    usable = catalog.default("gpu_memory_usable_fraction").value
+    gpus = r.spec.gpus
+    if gpus is not None:
+        if weights_gb > gpus * hw.memory_gb * usable:
+            raise InputError(
+                f"the weights need {weights_gb:,.0f} GB: they do not fit on {gpus} × {hw.id} "
+                f"({hw.memory_gb:g} GB) — raise --gpus or use --precision fp8/int4",
+                field="gpus",
+            )
+        if memory_gb > gpus * hw.memory_gb * usable:
+            r.warn(
+                "kv-cache-full",
+                f"the KV cache of {batch:g} requests at full context does not fit beside the "
+                f"weights on {gpus} × {hw.id}: the engine would run fewer at once",
+            )
+        r.put("gpus", float(gpus), "count", USER)
+        return gpus
+    gpus = equations.replica_gpus(memory_gb, hw.memory_gb, usable)
+    limit = int(catalog.default("max_gpus_per_replica").value)
+    if gpus > limit:
+        raise InputError(
+            f"the model needs {memory_gb:,.0f} GB at batch {batch:g}: it cannot fit on "
+            f"{hw.id} ({hw.memory_gb:g} GB) at any replica size up to {limit} — use a larger "
+            "accelerator, --precision fp8/int4, or a smaller --batch",
+            field="hardware",
+        )
+    r.put(
+        "gpus",
+        float(gpus),
+        "count",
+        DERIVED,
+        "derived: replica memory ÷ usable GPU memory, rounded up to a power of two",
+    )
+    return gpus
+
+
+def kv_per_token(r: Resolver[InferenceRun], params: float) -> float:
+    """KV cache bytes per token: from the model's architecture, else from its size."""
+    kv_bytes = BYTES_PER_PARAM["bf16"]
+    arch = catalog.architecture(r.preset.id) if r.preset else None
+    if arch is not None and not r.spec.params:
+        return equations.kv_bytes_per_token(arch.layers, arch.kv_heads, arch.head_dim, kv_bytes)
+    ratio = catalog.default("kv_elements_per_param")
+    r.warn(
+        "estimated-kv",
+        f"model shape unknown: KV cache per token estimated from the parameter count "
+        f"({ratio.source})",
+    )
+    return ratio.value * params * kv_bytes
+
+
+def requests_per_day(r: Resolver[InferenceRun]) -> float | None:
+    if r.spec.rps is not None:
+        return r.spec.rps * SECONDS_PER_DAY
+    if r.spec.requests_per_day is not None:
+        return r.spec.requests_per_day
+    r.warn(
+        "no-traffic",
+        "no traffic given: per-day and per-year lines are not computed — pass --rps or "
+        "--requests-per-day",
+    )
+    return None
