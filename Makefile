@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 EXTRAS := $(VENV)/.extras
 TORCH  ?= 2.13.0
 
-.PHONY: demo test lint typecheck pytest smoke bench clean
+.PHONY: demo test lint layers typecheck pytest smoke bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check combien tests bench
 	$(BIN)/ruff format --check combien tests bench
 
+# the package reads as the data flow: layer contracts in pyproject.toml [tool.importlinter]
+layers: $(STAMP)
+	$(BIN)/lint-imports
+
 typecheck: $(EXTRAS)
 	$(BIN)/mypy
 
@@ -44,7 +48,7 @@ smoke: $(BIN)/python
 	cd / && $(CURDIR)/.venv-smoke/bin/python -c "import combien; b = combien.estimate(params='7B', tokens='2T', hardware='h100', chips=64); assert b.energy_kwh.value > 0"
 	rm -rf .venv-smoke
 
-test: lint typecheck smoke pytest
+test: lint layers typecheck smoke pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py

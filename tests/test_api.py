@@ -53,7 +53,10 @@ def test_deterministic_and_seeded() -> None:
 def test_json_schema_shape() -> None:
     data = json.loads(combien.estimate(model="llama-3.1-405b", location="US").to_json())
     assert data["schema"] == "combien.bill/1"
-    assert set(data["compute"]) >= {"flop", "chip_hours", "wall_hours"}
+    assert set(data["compute"]) == {"flop", "chip_hours", "wall_hours"}
+    assert data["compute"]["flop"] == pytest.approx(3.8e25)  # Meta's published compute
+    # every line, compute included, is {value, low, high}: Llama 3.1 405B's 30.84M H100-hours
+    assert data["compute"]["chip_hours"] == {"value": 30.84e6, "low": 30.84e6, "high": 30.84e6}
     for key in ("energy_kwh", "it_energy_kwh"):
         assert set(data[key]) == {"value", "low", "high"}
     assert set(data["co2e_kg"]) == {"operational", "embodied", "total"}

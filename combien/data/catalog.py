@@ -248,37 +248,68 @@ def _read_rows(filename: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _convert(raw: str | None, annotation: Any, where: str) -> Any:
-    text = (raw or "").strip()
+Converter = Callable[[str, str], Any]
+
+
+def _text(text: str, where: str) -> str:
+    return text
+
+
+def _optional_text(text: str, where: str) -> str | None:
+    return text or None
+
+
+def _names(text: str, where: str) -> tuple[str, ...]:
+    return tuple(a.strip() for a in text.split(";") if a.strip())
+
+
+def _number(text: str, where: str) -> float:
+    if not text:
+        raise DataError(f"{where}: missing value")
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise DataError(f"{where}: {text!r} is not a number") from exc
+
+
+def _optional_number(text: str, where: str) -> float | None:
+    return _number(text, where) if text else None
+
+
+def _required_text(text: str, where: str) -> str:
+    if not text:
+        raise DataError(f"{where}: missing value")
+    return text
+
+
+def _converter(annotation: Any) -> Converter:
+    """The parser of one column, chosen once from the field's type."""
     args = typing.get_args(annotation)
     optional = type(None) in args
     base = next((a for a in args if a is not type(None)), annotation) if args else annotation
-    if typing.get_origin(annotation) is tuple or annotation == tuple[str, ...]:
-        return tuple(a.strip() for a in text.split(";") if a.strip())
-    if not text:
-        if optional:
-            return None
-        if base is str:
-            return ""
-        raise DataError(f"{where}: missing value")
+    if typing.get_origin(annotation) is tuple:
+        return _names
     if base is float:
-        try:
-            return float(text)
-        except ValueError as exc:
-            raise DataError(f"{where}: {text!r} is not a number") from exc
-    return text
+        return _optional_number if optional else _number
+    if optional:
+        return _optional_text
+    return _text if base is str else _required_text
 
 
 def _load(filename: str, cls: type[T]) -> tuple[T, ...]:
     hints = typing.get_type_hints(cls)
+    columns = [
+        (f.name, _converter(hints[f.name]), f.default is not dataclasses.MISSING)
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+    ]
     rows = []
     for line, raw in enumerate(_read_rows(filename), start=2):
         values = {}
-        for field in dataclasses.fields(cls):  # type: ignore[arg-type]
-            where = f"{filename}:{line}:{field.name}"
-            if field.name not in raw and field.default is not dataclasses.MISSING:
+        for name, convert, has_default in columns:
+            cell = raw.get(name)
+            if cell is None and has_default:
                 continue
-            values[field.name] = _convert(raw.get(field.name), hints[field.name], where)
+            values[name] = convert((cell or "").strip(), f"{filename}:{line}:{name}")
         if not values.get("source"):
             raise DataError(f"{filename}:{line}: row without a source")
         rows.append(cls(**values))
