@@ -13,7 +13,6 @@ the resolver stage that uses it. To add an output line: one `Output` here and th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Literal
 
 from combien.errors import InputError
@@ -274,11 +273,6 @@ def samples(value: object) -> int:
         message = f"--samples must be between {low:,} and {high:,} (got {value})"
         raise InputError(message, field="samples")
     return value
-
-
-def start_date(text: str) -> date:
-    """The date a `start` field names (YYYY-MM is the first of the month)."""
-    return parse_date(text)
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ class Lifecycle:
 
     def text_rows(self) -> list[tuple[str, ...]]:
         rows: list[tuple[str, ...]] = []
-        for (name, key), row in zip(HEADLINES, self.rows(), strict=True):
+        for (_, key), row in zip(HEADLINES, self.rows(), strict=True):
             unit = OUTPUTS[key].unit
 
             def cell(line: object, unit: str = unit) -> str:
@@ -98,7 +98,7 @@ class Lifecycle:
             )
             rows.append(
                 (
-                    name,
+                    OUTPUTS[key].label,
                     cell(row["training"]),
                     cell(row["serving_per_day"]),
                     cell(row.get("serving")),

@@ -7,6 +7,7 @@ Each attribute is read by its field in `combien.fields` (unit, bounds, parse rul
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -77,9 +78,9 @@ class Spec(BaseModel):
         return self
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> Self:
+    def parse(cls, data: Mapping[str, object]) -> Self:
         """Validate a mapping (keys as in YAML: `chip_hours` or `chip-hours`)."""
-        if not isinstance(data, dict):
+        if not isinstance(data, Mapping):
             raise InputError("a run spec must be a mapping of keys to values")
         clean = {str(k).replace("-", "_"): v for k, v in data.items()}
         try:
@@ -92,7 +93,7 @@ class Spec(BaseModel):
         """Read a YAML spec file (top-level mapping, keys as the model's attributes)."""
         return cls.parse(read_yaml(path))
 
-    def merged(self, **overrides: Any) -> Self:
+    def merged(self, **overrides: object) -> Self:
         """A copy with some fields replaced (validated again)."""
         data = self.model_dump(exclude_defaults=True)
         data.update({k: v for k, v in overrides.items() if v is not None})
@@ -150,7 +151,7 @@ class InferenceRun(Spec):
         return self
 
 
-def read_yaml(path: str | Path) -> dict[str, Any]:
+def read_yaml(path: str | Path) -> dict[str, object]:
     """A YAML spec file's top-level mapping; one-line InputError when it cannot be read."""
     import yaml
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from combien.data import catalog
 from combien.fields import HEADLINES, OUTPUTS, SERVING_LINES
@@ -157,7 +157,7 @@ class InferenceBill:
         return Group(*parts)
 
 
-def infer(run: InferenceRun | None = None, **fields: Any) -> InferenceBill:
+def infer(run: InferenceRun | None = None, **fields: object) -> InferenceBill:
     """The bill of serving a model: per request, and at the given traffic."""
     if run is None:
         run = InferenceRun.parse(fields)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from combien.fields import HEAT_LINES, OUTPUTS, TRAINING_LINES
 from combien.provenance import Assumptions, Caveat
 from combien.resolve.spec import TrainingRun
@@ -13,7 +11,7 @@ from combien.results.document import JSON
 from combien.results.evaluate import evaluate
 
 
-def estimate(run: TrainingRun | None = None, **fields: Any) -> Bill:
+def estimate(run: TrainingRun | None = None, **fields: object) -> Bill:
     """The bill of a training run.
 
     >>> bill = estimate(params="70B", tokens="15T", hardware="h100-sxm", chips=16384,
