@@ -2,25 +2,34 @@
 it implies (withdrawal and consumption kept apart, as Li et al. 2023), the carbon at a grid mix,
 and the revenue needed to pay for the capex (Cahn 2024: ×2 ×2).
 
-Every input is an option with a sourced default (facts.csv, locations.csv).
+Every input is an option with a sourced default (facts.csv, facilities.csv, locations.csv). The
+ends of each range are two scenarios — every server at the low power (DGX A100), every server at
+the high power (DGX H100) — not percentiles: they are `Span`s, each scenario computed with the
+engine's equations.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from combien.data import catalog
+from combien.engine.carbon import operational_co2e_kg
+from combien.engine.energy import facility_energy_kwh
+from combien.engine.water import offsite_water_l, onsite_water_l
 from combien.errors import InputError
-from combien.results.bill import Line
-from combien.units import KWH_PER_TWH, M3_PER_L, kg_from_g, t_from_kg
+from combien.results.bill import Span
+from combien.results.document import JSON, dumps, markdown_table, rich_table
+from combien.units import KWH_PER_TWH, M3_PER_L, t_from_kg
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 SCHEMA = "combien.sector/1"
-HOURS_PER_YEAR_FULL = 8760.0  # de Vries counts 365 days of 24 h
-
-
-def _fact(name: str) -> catalog.Fact:
-    return catalog.fact(name)
+#: display scales: m³ → billion m³, t → Mt, USD → $B
+_PER_BILLION = 1e-9
+_PER_MILLION = 1e-6
 
 
 @dataclass(frozen=True)
@@ -39,22 +48,24 @@ class SectorInputs:
     location: str = "WORLD"
     dc_capex_usd: float | None = None
     ai_revenue_usd: float | None = None
-    sources: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Sector:
-    inputs: dict[str, dict[str, Any]]
-    energy_twh: Line
-    facility_energy_twh: Line
-    water_withdrawal_m3: Line
-    water_consumption_m3: Line
-    co2e_t: Line
+    """AI's yearly electricity, water, carbon and revenue question, with the inputs behind it."""
+
+    inputs: dict[str, dict[str, float | str]]
+    energy_twh: Span
+    facility_energy_twh: Span
+    water_withdrawal_m3: Span
+    water_consumption_m3: Span
+    co2e_t: Span
     revenue_needed_usd: float
     revenue_gap_usd: float
-    withdrawal_denmark_multiple: Line
+    withdrawal_denmark_multiple: Span
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSON:
+        """The `combien.sector/1` JSON object."""
         return {
             "schema": SCHEMA,
             "inputs": self.inputs,
@@ -68,21 +79,61 @@ class Sector:
             "revenue_gap_usd": self.revenue_gap_usd,
         }
 
-    def to_json(self) -> str:
-        import json
+    def to_json(self, indent: int | None = 2) -> str:
+        return dumps(self.to_dict(), indent)
 
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+    def rows(self) -> list[tuple[str, str]]:
+        """(quantity, value with its scenario range) for the table and markdown views."""
+
+        def span(line: Span, unit: str, scale: float = 1.0) -> str:
+            value, low, high = (x * scale for x in (line.value, line.low, line.high))
+            return f"{value:,.3g} [{low:,.3g}–{high:,.3g}] {unit}"
+
+        def billions(usd: float) -> str:
+            return f"${usd * _PER_BILLION:,.0f}B/yr"
+
+        return [
+            ("AI servers' electricity (IT)", span(self.energy_twh, "TWh/yr")),
+            ("with facility overhead (PUE)", span(self.facility_energy_twh, "TWh/yr")),
+            ("water withdrawn", span(self.water_withdrawal_m3, "billion m³/yr", _PER_BILLION)),
+            ("  × Denmark's withdrawal", span(self.withdrawal_denmark_multiple, "×")),
+            ("water consumed", span(self.water_consumption_m3, "billion m³/yr", _PER_BILLION)),
+            ("carbon at the grid mix", span(self.co2e_t, "Mt CO2e/yr", _PER_MILLION)),
+            ("revenue needed to pay for the GPUs", billions(self.revenue_needed_usd)),
+            ("gap with today's AI revenue", billions(self.revenue_gap_usd)),
+        ]
+
+    def to_markdown(self) -> str:
+        lines = markdown_table(("quantity", "value"), self.rows())
+        return "\n".join(["## combien — the sector view", "", *lines]) + "\n"
+
+    def to_table(self) -> RenderableType:
+        return rich_table(
+            "combien — the sector view (de Vries 2023, Li et al. 2023, Cahn 2024)",
+            ("quantity", "value"),
+            self.rows(),
+        )
 
 
 def _pick(
-    value: float | None, fact_id: str, inputs: dict[str, dict[str, Any]], name: str, unit: str
+    value: float | None,
+    fact_id: str,
+    inputs: dict[str, dict[str, float | str]],
+    name: str,
+    unit: str,
 ) -> float:
     if value is not None:
         inputs[name] = {"value": value, "unit": unit, "source": "user"}
         return value
-    row = _fact(fact_id)
+    row = catalog.fact(fact_id)
     inputs[name] = {"value": row.value, "unit": unit, "source": f"facts:{row.id} — {row.source}"}
     return row.value
+
+
+def _span(values: Iterable[float]) -> Span:
+    """The (central, low, high) scenarios as a Span."""
+    central, low, high = values
+    return Span(central, low, high)
 
 
 def sector(options: SectorInputs | None = None) -> Sector:
@@ -90,54 +141,106 @@ def sector(options: SectorInputs | None = None) -> Sector:
     o = options or SectorInputs()
     if not 0 < o.utilisation <= 1:
         raise InputError(f"--utilisation must be in (0, 1] (got {o.utilisation})")
-    inputs: dict[str, dict[str, Any]] = {}
+    inputs: dict[str, dict[str, float | str]] = {}
+    it_kwh, pue = _it_energy(o, inputs)
+    facility_kwh = [facility_energy_kwh(it, pue) for it in it_kwh]
+    withdrawal_m3 = _water_m3(it_kwh, facility_kwh, *_withdrawal(o, inputs))
+    c_on, c_off, grid_g = _site(o, inputs)
+    consumption_m3 = _water_m3(it_kwh, facility_kwh, c_on, c_off)
+    needed, gap = _revenue(o, inputs)
+    denmark = catalog.fact("denmark-water-withdrawal-m3").value
+    return Sector(
+        inputs=inputs,
+        energy_twh=_span(it * (1 / KWH_PER_TWH) for it in it_kwh),
+        facility_energy_twh=_span(facility * (1 / KWH_PER_TWH) for facility in facility_kwh),
+        water_withdrawal_m3=withdrawal_m3,
+        water_consumption_m3=consumption_m3,
+        co2e_t=_span(t_from_kg(operational_co2e_kg(facility, grid_g)) for facility in facility_kwh),
+        revenue_needed_usd=needed,
+        revenue_gap_usd=gap,
+        withdrawal_denmark_multiple=withdrawal_m3.scaled(1 / denmark),
+    )
+
+
+def _it_energy(
+    o: SectorInputs, inputs: dict[str, dict[str, float | str]]
+) -> tuple[list[float], float]:
+    """IT energy (kWh/yr) of the three scenarios — mean server power, every server at the low
+    power, every server at the high power — and the PUE."""
     servers = _pick(o.servers, "devries-servers-2027", inputs, "servers", "servers")
     kw_low = _pick(o.server_kw_low, "devries-dgx-a100-kw", inputs, "server_kw_low", "kW")
     kw_high = _pick(o.server_kw_high, "devries-dgx-h100-kw", inputs, "server_kw_high", "kW")
     pue = _pick(o.pue, "li-pue-sector", inputs, "pue", "×")
     if min(servers, kw_low, kw_high) <= 0 or pue < 1 or kw_low > kw_high:
         raise InputError("servers and server power must be positive (low ≤ high), PUE ≥ 1")
-    it_kwh = Line(servers * (kw_low + kw_high) / 2, servers * kw_low, servers * kw_high).scaled(
-        HOURS_PER_YEAR_FULL * o.utilisation
-    )
+    full_year = catalog.fact("devries-hours-per-year")
+    hours = full_year.value * o.utilisation
     inputs["hours"] = {
-        "value": HOURS_PER_YEAR_FULL * o.utilisation,
+        "value": hours,
         "unit": "h/yr",
-        "source": "de Vries 2023: full power all year × utilisation",
+        "source": f"facts:{full_year.id} — {full_year.source}; × utilisation",
     }
-    facility = it_kwh.scaled(pue)
-    w_on = _pick(
+    server_kw = (servers * (kw_low + kw_high) / 2, servers * kw_low, servers * kw_high)
+    return [kw * hours for kw in server_kw], pue
+
+
+def _withdrawal(o: SectorInputs, inputs: dict[str, dict[str, float | str]]) -> tuple[float, float]:
+    """On-site and off-site water withdrawal per kWh (L/kWh, Li et al.)."""
+    onsite = _pick(
         o.onsite_withdrawal_l_per_kwh,
         "li-withdrawal-onsite-l-per-kwh",
         inputs,
         "onsite_withdrawal_l_per_kwh",
         "L/kWh",
     )
-    w_off = _pick(
+    offsite = _pick(
         o.offsite_withdrawal_l_per_kwh,
         "li-withdrawal-offsite-l-per-kwh",
         inputs,
         "offsite_withdrawal_l_per_kwh",
         "L/kWh",
     )
+    return onsite, offsite
+
+
+def _water_m3(
+    it_kwh: list[float], facility_kwh: list[float], onsite: float, offsite: float
+) -> Span:
+    """On-site water on IT energy plus off-site water on facility energy, in m³."""
+    return _span(
+        (onsite_water_l(it, onsite) + offsite_water_l(facility, offsite)) * M3_PER_L
+        for it, facility in zip(it_kwh, facility_kwh, strict=True)
+    )
+
+
+def _revenue(o: SectorInputs, inputs: dict[str, dict[str, float | str]]) -> tuple[float, float]:
+    """Cahn's revenue needed (GPU spend ÷ GPU share of cost ÷ (1 − margin)) and the gap."""
+    capex = _pick(o.dc_capex_usd, "sequoia-nvidia-dc-run-rate", inputs, "dc_capex_usd", "USD")
+    gpu_share = _pick(None, "sequoia-gpu-share-of-dc-cost", inputs, "gpu_share", "fraction")
+    margin = _pick(None, "sequoia-end-user-gross-margin", inputs, "gross_margin", "fraction")
+    revenue = _pick(o.ai_revenue_usd, "sequoia-named-ai-revenue", inputs, "ai_revenue_usd", "USD")
+    needed = capex / gpu_share / (1 - margin)
+    return needed, needed - revenue
+
+
+def _site(o: SectorInputs, inputs: dict[str, dict[str, float | str]]) -> tuple[float, float, float]:
+    """On-site and off-site water consumption (L/kWh) and grid intensity (gCO2e/kWh)."""
     loc = catalog.locations().get(o.location)
-    c_on = o.onsite_consumption_l_per_kwh
+    c_on, on_source = o.onsite_consumption_l_per_kwh, "user"
     if c_on is None:
         c_on = catalog.facilities().get("typical").wue_l_per_kwh
-        inputs["onsite_consumption_l_per_kwh"] = {
-            "value": c_on,
-            "unit": "L/kWh",
-            "source": "facilities:typical (on-site WUE)",
-        }
-    c_off = o.offsite_consumption_l_per_kwh
+        on_source = "facilities:typical (on-site WUE)"
+    inputs["onsite_consumption_l_per_kwh"] = {"value": c_on, "unit": "L/kWh", "source": on_source}
+    c_off, off_source = o.offsite_consumption_l_per_kwh, "user"
     if c_off is None:
         found = catalog.location_value(loc, "ewif_l_per_kwh")
         c_off = found.value if found else 0.0
-        inputs["offsite_consumption_l_per_kwh"] = {
-            "value": c_off,
-            "unit": "L/kWh",
-            "source": f"locations:{loc.id} EWIF",
-        }
+        off_source = f"locations:{loc.id} EWIF"
+    inputs["offsite_consumption_l_per_kwh"] = {
+        "value": c_off,
+        "unit": "L/kWh",
+        "source": off_source,
+    }
     grid = catalog.location_value(loc, "grid_gco2e_per_kwh")
     grid_g = grid.value if grid else 0.0
     inputs["grid_gco2e_per_kwh"] = {
@@ -145,26 +248,4 @@ def sector(options: SectorInputs | None = None) -> Sector:
         "unit": "gCO2e/kWh",
         "source": f"locations:{loc.id}",
     }
-    withdrawal = Line(
-        *(it * w_on + it * pue * w_off for it in (it_kwh.value, it_kwh.low, it_kwh.high))
-    ).scaled(M3_PER_L)
-    consumption = Line(
-        *(it * c_on + it * pue * c_off for it in (it_kwh.value, it_kwh.low, it_kwh.high))
-    ).scaled(M3_PER_L)
-    denmark = _fact("denmark-water-withdrawal-m3").value
-    capex = _pick(o.dc_capex_usd, "sequoia-nvidia-dc-run-rate", inputs, "dc_capex_usd", "USD")
-    gpu_share = _pick(None, "sequoia-gpu-share-of-dc-cost", inputs, "gpu_share", "fraction")
-    margin = _pick(None, "sequoia-end-user-gross-margin", inputs, "gross_margin", "fraction")
-    revenue = _pick(o.ai_revenue_usd, "sequoia-named-ai-revenue", inputs, "ai_revenue_usd", "USD")
-    needed = capex / gpu_share / (1 - margin)
-    return Sector(
-        inputs=inputs,
-        energy_twh=it_kwh.scaled(1 / KWH_PER_TWH),
-        facility_energy_twh=facility.scaled(1 / KWH_PER_TWH),
-        water_withdrawal_m3=withdrawal,
-        water_consumption_m3=consumption,
-        co2e_t=facility.scaled(t_from_kg(kg_from_g(grid_g))),
-        revenue_needed_usd=needed,
-        revenue_gap_usd=needed - revenue,
-        withdrawal_denmark_multiple=withdrawal.scaled(1 / denmark),
-    )
+    return c_on, c_off, grid_g
