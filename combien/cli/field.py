@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from combien.cli._app import (
-    _P,
-    _S,
-    _W,
     Format,
     FormatOpt,
-    PueOpt,
-    _emit,
-    _opt,
     app,
+    emit,
+    given,
+    with_fields,
 )
+from combien.fields import SITE
 
 
 @app.command()
@@ -46,7 +44,7 @@ def trends(
         charts.png(result, str(png))
     if html:
         html.write_text(charts.html_page(result), encoding="utf-8")
-    _emit(result, output_format, result.to_json, "trends")
+    emit(result, output_format)
 
 
 @app.command()
@@ -57,50 +55,49 @@ def claims(
     output_format: FormatOpt = Format.table,
 ) -> None:
     """Recompute every claim of the article, with assumptions and a verdict."""
-    from combien.field.claims import check_claims, to_json
+    from combien.field.claims import check_claims
 
-    result = check_claims(list(ids) if ids else None)
-    _emit(result, output_format, lambda: to_json(result), "claims")
+    emit(check_claims(list(ids) if ids else None), output_format)
 
 
 @app.command()
+@with_fields(
+    "servers",
+    "server_kw_low",
+    "server_kw_high",
+    "utilisation",
+    "pue",
+    "dc_capex",
+    "ai_revenue",
+    help={"utilisation": "Share of the year at that power (default 1)."},
+)
 def sector(
-    servers: Annotated[str | None, _opt("AI servers in use (de Vries: 1.5M in 2027).", _W)] = None,
-    server_kw_low: Annotated[str | None, _opt("Power of one server, low (kW).", _W)] = None,
-    server_kw_high: Annotated[str | None, _opt("Power of one server, high (kW).", _W)] = None,
-    utilisation: Annotated[
-        str | None, _opt("Share of the year at that power (default 1).", _W)
-    ] = None,
-    pue: PueOpt = None,
     location: Annotated[
-        str, typer.Option(help="Grid mix and water of electricity.", rich_help_panel=_S)
+        str, typer.Option(help="Grid mix and water of electricity.", rich_help_panel=SITE)
     ] = "WORLD",
-    dc_capex: Annotated[
-        str | None, _opt("Yearly AI data-centre GPU spend, USD (Cahn: $150B).", _P)
-    ] = None,
-    ai_revenue: Annotated[
-        str | None, _opt("Yearly AI revenue, USD (Cahn: $70B named).", _P)
-    ] = None,
     output_format: FormatOpt = Format.table,
+    **fields: Any,
 ) -> None:
     """AI's electricity, water, carbon and revenue question from server shipments."""
     from combien.field.sector import SectorInputs
     from combien.field.sector import sector as run_sector
     from combien.fields import number
 
-    def num(name: str, value: str | None) -> float | None:
-        return None if value is None else number(name, value)
+    flags = given(fields)
+
+    def num(name: str) -> float | None:
+        return None if name not in flags else number(name, flags[name])
 
     result = run_sector(
         SectorInputs(
-            servers=num("servers", servers),
-            server_kw_low=num("server_kw_low", server_kw_low),
-            server_kw_high=num("server_kw_high", server_kw_high),
-            utilisation=num("utilisation", utilisation) or 1.0,
-            pue=num("pue", pue),
+            servers=num("servers"),
+            server_kw_low=num("server_kw_low"),
+            server_kw_high=num("server_kw_high"),
+            utilisation=num("utilisation") or 1.0,
+            pue=num("pue"),
             location=location,
-            dc_capex_usd=num("dc_capex", dc_capex),
-            ai_revenue_usd=num("ai_revenue", ai_revenue),
+            dc_capex_usd=num("dc_capex"),
+            ai_revenue_usd=num("ai_revenue"),
         )
     )
-    _emit(result, output_format, result.to_json, "sector")
+    emit(result, output_format)
