@@ -121,8 +121,8 @@ def main() -> None:
     elapsed = time.monotonic() - t0
     end_mj = pynvml.nvmlDeviceGetTotalEnergyConsumption(handle)
     reference_j = (end_mj - start_mj) / 1000
-    gpu_j = sum(e for d, e in by_counter._device_energies() if d.kind == "gpu")
-    power_j = sum(e for d, e in by_power._device_energies() if d.kind == "gpu")
+    gpu_j = sum(e for d, e in by_counter.measurement().devices if d.kind == "gpu")
+    power_j = sum(e for d, e in by_power.measurement().devices if d.kind == "gpu")
     print(f"training: {steps} steps in {elapsed:.1f} s, average {reference_j / elapsed:.0f} W")
     print(f"{'reading':<34}{'energy (J)':>14}{'÷ NVML counter':>16}")
     print(f"{'NVML counter, read independently':<34}{reference_j:>14.1f}{1:>16.4f}")

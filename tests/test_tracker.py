@@ -114,8 +114,8 @@ def test_store_unwritable_keeps_the_data(tmp_path: Path) -> None:
     with combien.Tracker(db=str(blocker / "runs.db"), sensors=[FakeSensor(10.0)], **FAST) as t:
         time.sleep(0.3)
     assert t.energy_j > 0
-    assert t._fallback and Path(t._fallback).exists()
-    lines = Path(t._fallback).read_text().splitlines()
+    assert t.fallback_path and Path(t.fallback_path).exists()
+    lines = Path(t.fallback_path).read_text().splitlines()
     assert any('"energy_j"' in line for line in lines)
     assert any("cannot be written" in n for n in t.notes)
 

@@ -1,0 +1,51 @@
+"""A tracker's options, checked when it is made, before the job starts.
+
+Site options (`location`, `facility`, `hardware`, and the numbers of `combien.fields.NUMBERS`)
+are the inputs its bill will be made with: names are looked up in the catalog now, so that a
+typo fails at once rather than at the end of a long job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from combien.data import catalog
+from combien.errors import InputError
+from combien.fields import NUMBERS, SITE_KEYS, number
+from combien.measure.scope import SCOPES
+
+
+def checked_site(site: dict[str, Any]) -> dict[str, Any]:
+    """Site options checked now, before the job starts (names against the catalog)."""
+    unknown = set(site) - set(SITE_KEYS)
+    if unknown:
+        raise InputError(
+            f"Tracker: unknown option {sorted(unknown)[0]!r} — site options are "
+            f"{', '.join(SITE_KEYS)}"
+        )
+    tables: dict[str, Callable[[], Any]] = {
+        "location": catalog.locations,
+        "facility": catalog.facilities,
+        "hardware": catalog.hardware,
+    }
+    checked: dict[str, Any] = {}
+    for key, value in ((k, v) for k, v in site.items() if v is not None):
+        if key in NUMBERS:
+            checked[key] = number(key, value)
+        elif key in tables:
+            tables[key]().get(str(value))  # unknown names fail here
+            checked[key] = str(value)
+        else:
+            checked[key] = value
+    return checked
+
+
+def check_options(*, interval_s: float, flush_s: float, scope: str, total: float | None) -> None:
+    """The tracker's own options: positive intervals, a known scope, a positive total."""
+    if not interval_s > 0 or not flush_s > 0:
+        raise InputError("Tracker: interval_s and flush_s must be greater than 0")
+    if scope not in SCOPES:
+        raise InputError(f"Tracker: scope must be 'process' or 'machine', not {scope!r}")
+    if total is not None and not total > 0:
+        raise InputError("Tracker: total must be greater than 0")
