@@ -6,12 +6,16 @@
 - `FakeNvml`: a stand-in for the `pynvml` module (the hardware boundary), to drive `NvmlSensor`
   with a trace, with or without the energy counter, and to make it fail.
 - `FakeAmdSmi`: the same for the `amdsmi` module and `AmdSmiSensor`.
+- `ManualClock`: a clock for the tracker that moves only when the test advances it, running
+  the tracker's background reads in the test's own thread at their exact times, so that a
+  tracked run gives the same numbers on any machine, however loaded.
 """
 
 from __future__ import annotations
 
 import bisect
 import csv
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -239,3 +243,57 @@ class FakeAmdSmi:
             "counter_resolution": self.RESOLUTION_UJ,
             "timestamp": int(t * 1e9),
         }
+
+
+class ManualTimer:
+    """A callback that a `ManualClock` repeats at origin + k × interval (k = 1, 2, ...)."""
+
+    def __init__(self, origin_s: float, interval_s: float, callback: Callable[[], None]) -> None:
+        self.origin_s, self.interval_s, self.callback = origin_s, interval_s, callback
+        self.calls = 0
+        self.cancelled = False
+
+    @property
+    def next_s(self) -> float:
+        return self.origin_s + (self.calls + 1) * self.interval_s
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class ManualClock:
+    """A clock that moves only by `advance(seconds)`, for `Tracker(clock=...)`.
+
+    `monotonic()` starts at 0; `wall()` is `wall_start` (default: the real time when the clock was
+    made) plus the monotonic time. A callback given to `repeat` is not run on a thread: `advance`
+    runs each one that falls due on the way, in time order, with the clock set to its due time.
+    """
+
+    def __init__(self, wall_start: float | None = None) -> None:
+        self.now_s = 0.0
+        self.wall_start = time.time() if wall_start is None else wall_start
+        self.timers: list[ManualTimer] = []
+
+    def monotonic(self) -> float:
+        return self.now_s
+
+    def wall(self) -> float:
+        return self.wall_start + self.now_s
+
+    def repeat(self, interval_s: float, callback: Callable[[], None]) -> ManualTimer:
+        timer = ManualTimer(self.now_s, interval_s, callback)
+        self.timers.append(timer)
+        return timer
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock on by `seconds`, running the callbacks that fall due on the way."""
+        until = self.now_s + seconds
+        while True:
+            due = [t for t in self.timers if not t.cancelled and t.next_s <= until]
+            if not due:
+                break
+            timer = min(due, key=lambda t: t.next_s)
+            self.now_s = timer.next_s
+            timer.calls += 1
+            timer.callback()
+        self.now_s = until

@@ -16,22 +16,24 @@ from pathlib import Path
 import pytest
 
 from combien.store import Store
+from combien.units import kwh_from_j
 
 pytest.importorskip("torch.distributed")
 
 WORKER = textwrap.dedent(
     """
-    import sys, time
+    import sys
     import torch.distributed as dist
     import combien
-    from combien.testing import FakeSensor
+    from combien.testing import FakeSensor, ManualClock
     dist.init_process_group("gloo")
     rank = dist.get_rank()
     power = [100.0, 100.0] if rank == 0 else [250.0]
+    clock = ManualClock()  # each rank's run lasts 10 s exactly, however late its process started
     t = combien.Tracker(db=sys.argv[1], sensors=[FakeSensor(power, name="NVIDIA H100 80GB HBM3")],
-                        interval_s=0.02, flush_s=0.1, project="ddp")
+                        interval_s=0.25, flush_s=1.0, project="ddp", clock=clock)
     t.start()
-    time.sleep(0.5)
+    clock.advance(10.0)
     dist.barrier()
     bill = t.stop()
     if rank == 0:
@@ -83,12 +85,13 @@ def test_two_nodes_one_run(tmp_path: Path) -> None:
     run = Store(db).run(run_id)
     assert run is not None and run["status"] == "finished"
     devices = {(d["node"], d["key"]): d["energy_j"] for d in run["devices"]}
-    assert set(devices) == {("node-a", "gpu0"), ("node-a", "gpu1"), ("node-b", "gpu0")}
-    # node-b's single GPU draws 250 W against node-a's 2 × 100 W over the same time
-    assert devices[("node-b", "gpu0")] / devices[("node-a", "gpu0")] == pytest.approx(2.5, rel=0.2)
+    # node-a's two GPUs draw 100 W each, node-b's single GPU 250 W, for 10 s
+    assert devices == pytest.approx(
+        {("node-a", "gpu0"): 1000.0, ("node-a", "gpu1"): 1000.0, ("node-b", "gpu0"): 2500.0}
+    )
     nodes = {n["node"]: n["energy_kwh"] for n in run["bill"]["run"]["nodes"]}
-    assert set(nodes) == {"node-a", "node-b"}
-    assert run["bill"]["inputs"]["chip_hours"]["value"] > 0  # 3 GPUs × duration
+    assert nodes == pytest.approx({"node-a": kwh_from_j(2000.0), "node-b": kwh_from_j(2500.0)})
+    assert run["bill"]["inputs"]["chip_hours"]["value"] == pytest.approx(3 * 10 / 3600)
 
 
 def test_two_ranks_one_node_read_once(tmp_path: Path) -> None:
@@ -97,4 +100,6 @@ def test_two_ranks_one_node_read_once(tmp_path: Path) -> None:
     run = Store(db).run(run_id)
     assert run is not None
     # local rank 1 does not read: only rank 0's two GPUs are counted, once
-    assert sorted(d["key"] for d in run["devices"]) == ["gpu0", "gpu1"]
+    devices = {(d["node"], d["key"]): d["energy_j"] for d in run["devices"]}
+    assert devices == pytest.approx({("node-a", "gpu0"): 1000.0, ("node-a", "gpu1"): 1000.0})
+    assert run["bill"]["inputs"]["chip_hours"]["value"] == pytest.approx(2 * 10 / 3600)

@@ -1,5 +1,5 @@
 """Sensors at the hardware boundary: NVML through a fake of the library, RAPL through a fake
-sysfs tree, replayed power traces with known integrals."""
+sysfs tree, replayed power traces with known integrals; the sampler's window over them."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 
 from combien.measure.nvml import NvmlSensor, visible_indices
 from combien.measure.rapl import RaplSensor
+from combien.measure.sampler import Reading, Sampler, Schedule
 from combien.measure.sensors import SensorUnavailable
-from combien.testing import FakeNvml, ReplaySensor, Trace
+from combien.testing import FakeNvml, FakeSensor, ManualClock, ReplaySensor, Trace
 
 
 def wave(i: int, t: float) -> float:
@@ -80,6 +81,41 @@ def test_replayed_trace_integral() -> None:
     for k in range(1, 1201):  # sampled every 0.05 s, as a power meter would
         energy = sensor.sample(k * 0.05)
     assert energy[0] == pytest.approx(exact, rel=1e-3)
+
+
+def test_sampler_window_replays_a_trace() -> None:
+    # every breakpoint of the trace is a multiple of the 0.25 s interval: the trapezoids the
+    # power meter integrates are the trace's own, and the energy is its exact integral
+    trace = Trace([0, 1, 2.5, 4, 10, 30, 31, 60], [[60, 700, 650, 690, 120, 700, 80, 80]])
+    clock = ManualClock()
+    readings: list[Reading] = []
+    heartbeats: list[float] = []
+    sampler = Sampler(
+        clock=clock,
+        node="n1",
+        on_read=readings.append,
+        on_heartbeat=lambda: heartbeats.append(clock.monotonic()),
+    )
+    counter = FakeSensor(40.0, kind="cpu")  # a cumulative reading, read every 5 s only
+    sampler.begin(lambda: [ReplaySensor(trace), counter])
+    sampler.run(Schedule(interval_s=0.25, counter_interval_s=5.0, heartbeat_s=10.0))
+    clock.advance(60.0)
+    measurement = sampler.end()
+    assert counter.closed
+    assert measurement.duration_s == 60.0
+    (gpu, gpu_j), (cpu, cpu_j) = measurement.devices
+    assert (gpu.key, gpu.node, cpu.key) == ("gpu0", "n1", "cpu0")
+    assert gpu_j == pytest.approx(trace.energy_j(0), rel=1e-12)
+    assert cpu_j == pytest.approx(40.0 * 60)
+    assert measurement.energy_j == pytest.approx(trace.energy_j(0) + 40.0 * 60)
+    assert heartbeats == [10.0, 20.0, 30.0, 40.0, 50.0, 60.0]
+    # counters at the start, every 5 s and at the end; power alone at the other 0.25 s ticks
+    counter_times = [r.elapsed_s for r in readings if r.counters]
+    assert counter_times == [0.0, *(5.0 * k for k in range(1, 13)), 60.0]
+    assert sum(not r.counters for r in readings) == 240 - 12
+    # after the end nothing is read any more, and the measurement stays as it was
+    clock.advance(5.0)
+    assert sampler.measurement() == measurement
 
 
 def test_trace_from_csv(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -17,49 +18,63 @@ import pytest
 
 import combien
 from combien.errors import InputError, UnknownNameError
+from combien.measure.clock import SystemClock
 from combien.measure.forecast import forecast
 from combien.store import Store
-from combien.testing import FakeSensor
+from combien.testing import FakeSensor, ManualClock
+from combien.units import kwh_from_j
 
 FAST = {"interval_s": 0.02, "flush_s": 0.1}
+#: on a ManualClock: power meters read every 0.25 s, counters read and the store written each second
+EACH_SECOND = {"interval_s": 0.25, "flush_s": 1.0}
 
 
 def test_measures_and_stores(tmp_path: Path) -> None:
-    db = str(tmp_path / "runs.db")
+    db, clock = str(tmp_path / "runs.db"), ManualClock()
     gpu, cpu = FakeSensor([300.0, 300.0]), FakeSensor(50.0, kind="cpu", method="estimated")
     with combien.Tracker(
-        location="FR", project="p", db=db, sensors=[gpu, cpu], total=5, **FAST
+        location="FR", project="p", db=db, sensors=[gpu, cpu], total=5, clock=clock, **EACH_SECOND
     ) as t:
         for i in range(5):
-            time.sleep(0.05)
+            clock.advance(1.0)
             t.progress(i + 1)
         with t.phase("eval"):
-            time.sleep(0.1)
+            clock.advance(0.5)
     assert gpu.closed and t.status == "finished"
-    # 650 W for the whole run, within the sampling resolution
-    assert t.energy_j == pytest.approx(650 * t.duration_s, rel=0.1)
+    # 2 × 300 W measured + 50 W estimated, for 5 s of steps and 0.5 s of eval
+    assert t.duration_s == 5.5
+    assert t.energy_j == pytest.approx(650 * 5.5)
     run = Store(db).run(t.id)
     assert run is not None and run["status"] == "finished" and run["project"] == "p"
-    assert {d["key"] for d in run["devices"]} == {"gpu0", "gpu1", "cpu0"}
-    assert run["phases"][0]["name"] == "eval"
-    assert run["phases"][0]["energy_j"] == pytest.approx(650 * 0.1, rel=0.5)
+    devices = {d["key"]: d["energy_j"] for d in run["devices"]}
+    assert devices == pytest.approx({"gpu0": 300 * 5.5, "gpu1": 300 * 5.5, "cpu0": 50 * 5.5})
+    (phase,) = run["phases"]
+    assert phase["name"] == "eval" and phase["energy_j"] == pytest.approx(650 * 0.5)
+    assert phase["ended_at"] - phase["started_at"] == pytest.approx(0.5)
     assert run["forecast"]["fraction"] == 1.0
     bill = run["bill"]
     assert bill["schema"] == "combien.bill/1" and bill["run"]["id"] == t.id
     methods = {d["key"]: d["method"] for d in bill["run"]["devices"]}
     assert methods == {"gpu0": "measured", "gpu1": "measured", "cpu0": "estimated"}
     assert bill["inputs"]["it_energy_kwh"]["origin"] == "measured"
+    assert bill["inputs"]["it_energy_kwh"]["value"] == pytest.approx(kwh_from_j(650 * 5.5))
     assert bill["labels"]["location"] == "FR"
-    assert len(Store(db).samples(t.id)) >= 3 * 5
+    # read at the start, each second (1–5 s), at both ends of the phase and at the stop
+    times = sorted({s["t"] - run["started_at"] for s in Store(db).samples(t.id)})
+    assert times == pytest.approx([0, 1, 2, 3, 4, 5, 5.5])
+    assert len(Store(db).samples(t.id)) == 9 * 3
 
 
 def test_measured_bill_prices_gpu_time(tmp_path: Path) -> None:
-    gpu = FakeSensor([700.0] * 8, name="NVIDIA H100 80GB HBM3")
-    with combien.Tracker(location="US-IA", db=str(tmp_path / "r.db"), sensors=[gpu], **FAST) as t:
-        time.sleep(0.2)
+    gpu, clock = FakeSensor([700.0] * 8, name="NVIDIA H100 80GB HBM3"), ManualClock()
+    with combien.Tracker(
+        location="US-IA", db=str(tmp_path / "r.db"), sensors=[gpu], clock=clock, **EACH_SECOND
+    ) as t:
+        clock.advance(200.0)
     bill = t.bill()
     assert bill.labels["hardware"] == "h100-sxm"
-    assert bill.inputs["chip_hours"].value == pytest.approx(8 * t.duration_s / 3600)
+    assert bill.inputs["chip_hours"].value == pytest.approx(8 * 200 / 3600)
+    assert bill.inputs["it_energy_kwh"].value == pytest.approx(kwh_from_j(8 * 700 * 200))
     assert bill.cost_cloud_usd is not None and bill.co2e_embodied_kg is not None
     assert bill.it_energy_kwh.low == bill.it_energy_kwh.high  # measured: taken as read
     grid = bill.inputs["grid_gco2e_per_kwh"].value
@@ -78,13 +93,21 @@ def test_bad_options_fail_before_the_job() -> None:
 
 
 def test_sensor_failing_mid_run_is_a_gap(tmp_path: Path) -> None:
-    flaky = FakeSensor(100.0, fail_between=(0.1, 0.3))
+    clock = ManualClock()
+    flaky = FakeSensor(100.0, fail_between=(1.0, 3.0))
     steady = FakeSensor(100.0, kind="cpu")
-    with combien.Tracker(db=str(tmp_path / "r.db"), sensors=[flaky, steady], **FAST) as t:
-        time.sleep(0.5)
-    codes = [e["code"] for e in Store(tmp_path / "r.db").run(t.id)["events"]]
-    assert codes.count("sensor-gap") == 1 and codes.count("sensor-recovered") == 1
+    with combien.Tracker(
+        db=str(tmp_path / "r.db"), sensors=[flaky, steady], clock=clock, **EACH_SECOND
+    ) as t:
+        clock.advance(5.0)
+    run = Store(tmp_path / "r.db").run(t.id)
+    assert run is not None
+    # read each second: failing at 1 s and 2 s (one gap), answering again at 3 s
+    events = [(e["code"], e["t"] - run["started_at"]) for e in run["events"]]
+    assert events == [("sensor-gap", 1.0), ("sensor-recovered", 3.0)]
     assert t.status == "finished"
+    # a cumulative reading loses nothing across the gap: 100 W for 5 s on each sensor
+    assert t.energy_j == pytest.approx(2 * 100 * 5.0)
     assert any("failed" in n for n in t.bill().to_dict()["run"]["notes"])
 
 
@@ -111,12 +134,17 @@ def test_never_raises_into_the_job(tmp_path: Path) -> None:
 def test_store_unwritable_keeps_the_data(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    with combien.Tracker(db=str(blocker / "runs.db"), sensors=[FakeSensor(10.0)], **FAST) as t:
-        time.sleep(0.3)
-    assert t.energy_j > 0
+    clock = ManualClock()
+    with combien.Tracker(
+        db=str(blocker / "runs.db"), sensors=[FakeSensor(10.0)], clock=clock, **EACH_SECOND
+    ) as t:
+        clock.advance(3.0)
+    assert t.energy_j == pytest.approx(10.0 * 3.0)
     assert t.fallback_path and Path(t.fallback_path).exists()
-    lines = Path(t.fallback_path).read_text().splitlines()
-    assert any('"energy_j"' in line for line in lines)
+    lines = [json.loads(line) for line in Path(t.fallback_path).read_text().splitlines()]
+    # read at 0, 1, 2 and 3 s, and at the stop: the samples written by each flush
+    assert [line["energy_j"] for line in lines if "energy_j" in line] == [0, 10, 20, 30, 30]
+    assert [line["event"] for line in lines if "event" in line] == ["store-unwritable"]
     assert any("cannot be written" in n for n in t.notes)
 
 
@@ -128,6 +156,36 @@ def test_decorator(tmp_path: Path) -> None:
 
     assert work(21) == 42
     assert Store(tmp_path / "r.db").runs()[0]["status"] == "finished"
+
+
+def test_system_clock_repeats_until_cancelled() -> None:
+    calls: list[int] = []
+    third = threading.Event()
+
+    def callback() -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            third.set()
+
+    repeating = SystemClock().repeat(0.01, callback)
+    assert third.wait(timeout=30)
+    repeating.cancel()  # returns once the thread has ended
+    count = len(calls)
+    time.sleep(0.05)
+    assert len(calls) == count
+
+
+def test_manual_clock_runs_callbacks_when_due() -> None:
+    clock = ManualClock(wall_start=1000.0)
+    seen: list[float] = []
+    timer = clock.repeat(0.25, lambda: seen.append(clock.monotonic()))
+    clock.advance(0.6)
+    assert seen == [0.25, 0.5] and clock.monotonic() == 0.6
+    clock.advance(0.4)
+    assert seen == [0.25, 0.5, 0.75, 1.0]
+    timer.cancel()
+    clock.advance(1.0)
+    assert len(seen) == 4 and clock.wall() == 1002.0
 
 
 def test_forecast_narrows_and_covers_the_truth() -> None:
@@ -154,14 +212,26 @@ def test_forecast_narrows_and_covers_the_truth() -> None:
 
 CHILD = textwrap.dedent(
     """
-    import sys, time
+    import os, pathlib, signal, sys, time
     import combien
-    from combien.testing import FakeSensor
-    t = combien.Tracker(db=sys.argv[1], sensors=[FakeSensor(100.0)], interval_s=0.02,
-                        flush_s=0.1, project=sys.argv[2])
+    from combien.testing import FakeSensor, ManualClock
+    db, project, seconds, end = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+    clock = ManualClock()
+    t = combien.Tracker(db=db, sensors=[FakeSensor(100.0)], interval_s=0.25, flush_s=1.0,
+                        project=project, clock=clock)
     t.start()
     print(t.id, flush=True)
-    time.sleep(float(sys.argv[3]))
+    if len(sys.argv) > 5:  # wait for the other writers, so that they write together
+        ready, writers = pathlib.Path(sys.argv[5]), int(sys.argv[6])
+        (ready / project).touch()
+        deadline = time.monotonic() + 60
+        while len(list(ready.iterdir())) < writers and time.monotonic() < deadline:
+            time.sleep(0.01)
+    for _ in range(int(seconds * 4)):
+        clock.advance(0.25)
+        time.sleep(0.002)  # spread the writes over real time too
+    if end == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
     t.stop()
     """
 )
@@ -170,27 +240,29 @@ CHILD = textwrap.dedent(
 def test_sigkill_loses_at_most_one_flush(tmp_path: Path) -> None:
     db = str(tmp_path / "runs.db")
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, db, "killed", "60"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", CHILD, db, "killed", "10.5", "kill"],
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    assert proc.stdout is not None
-    run_id = proc.stdout.readline().strip()
-    time.sleep(1.0)
-    killed_at = time.time()
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate()
+    run_id = proc.communicate()[0].strip()
+    assert proc.returncode == -signal.SIGKILL
     run = Store(db).run(run_id)
     assert run is not None and run["status"] == "interrupted"
-    samples = Store(db).samples(run_id)
-    assert samples and killed_at - samples[-1]["t"] <= 0.1 + 0.25  # one flush, plus slack
-    energy = sum(d["energy_j"] for d in run["devices"])
-    assert energy == pytest.approx(100 * run["duration_s"], rel=0.2)
+    # flushed each second, killed at 10.5 s: everything up to the flush at 10 s is kept
+    times = [s["t"] - run["started_at"] for s in Store(db).samples(run_id)]
+    assert times == pytest.approx([float(second) for second in range(11)])
+    assert run["duration_s"] == pytest.approx(10.0)
+    assert sum(d["energy_j"] for d in run["devices"]) == pytest.approx(100 * 10.0)
 
 
 def test_concurrent_writers(tmp_path: Path) -> None:
-    db = str(tmp_path / "runs.db")
+    db, ready = str(tmp_path / "runs.db"), tmp_path / "ready"
+    ready.mkdir()
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", CHILD, db, f"w{i}", "1.0"], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", CHILD, db, f"w{i}", "10", "stop", str(ready), "4"],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for i in range(4)
     ]
@@ -201,12 +273,32 @@ def test_concurrent_writers(tmp_path: Path) -> None:
     assert set(ids) <= set(runs)
     for run_id in ids:
         assert runs[run_id]["status"] == "finished"
-        assert len(store.samples(run_id)) >= 5  # counters are read at each 0.1 s flush
+        # read at the start, each second for 10 s, and at the stop
+        assert len(store.samples(run_id)) == 12
+        assert runs[run_id]["energy_j"] == pytest.approx(100 * 10.0)
     check = sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0]
     assert check == "ok"
 
 
-SPIN = "import time\nt = time.time()\nwhile time.time() - t < 0.6: pass\nprint('out')"
+# the command waits until the tracker has started (its run is in the store), then spins 0.6 s
+SPIN = textwrap.dedent(
+    """
+    import contextlib, os, sqlite3, time
+    uri, deadline = f"file:{os.environ['COMBIEN_DB']}?mode=ro", time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+                if db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]:
+                    break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.01)
+    t = time.monotonic()
+    while time.monotonic() - t < 0.6:
+        pass
+    print('out')
+    """
+)
 
 
 def test_track_cli(tmp_path: Path) -> None:
@@ -233,7 +325,7 @@ def test_track_cli(tmp_path: Path) -> None:
     assert done.stdout == "out\n"  # the command's own output stays clean
     bill = json.loads(done.stderr[done.stderr.index("{") :])
     run = bill["run"]
-    assert run["status"] == "finished" and run["duration_s"] > 0.5
+    assert run["status"] == "finished" and run["duration_s"] >= 0.6
     assert all({"kind", "name", "energy_kwh", "method"} <= set(d) for d in run["devices"])
     assert json.loads((tmp_path / "bill.json").read_text())["run"]["id"] == run["id"]
     shown = subprocess.run(
@@ -309,17 +401,20 @@ def test_track_forwards_signals(tmp_path: Path) -> None:
 def test_runs_list_export_compare(
     cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = str(tmp_path / "runs.db")
+    db, clock = str(tmp_path / "runs.db"), ManualClock()
     monkeypatch.setenv("COMBIEN_DB", db)
     gpu = FakeSensor([700.0] * 2, name="NVIDIA H100 80GB HBM3")
-    with combien.Tracker(location="US-IA", db=db, sensors=[gpu], project="cmp", **FAST) as t:
-        time.sleep(0.2)
+    with combien.Tracker(
+        location="US-IA", db=db, sensors=[gpu], project="cmp", clock=clock, **EACH_SECOND
+    ) as t:
+        clock.advance(200.0)
     listing = cli("runs", "list", "--format", "json").json()
     assert listing[0]["id"] == t.id and listing[0]["co2e_kg"] > 0
     csv_text = cli("runs", "export", "--format", "csv").out
     assert csv_text.splitlines()[0].startswith("id,project,status")
     samples = cli("runs", "export", "--format", "json", "--run", t.id).json()
-    assert samples and {"t", "node", "key", "energy_j"} <= set(samples[0])
+    assert len(samples) == 2 * 202  # 2 GPUs read at the start, each second, and at the stop
+    assert {"t", "node", "key", "energy_j"} <= set(samples[0])
     spec = tmp_path / "run.yaml"
     spec.write_text("hardware: h100-sxm\nlocation: US-IA\n")
     compared = cli("runs", "compare", t.id, "--spec", str(spec), "--format", "json").json()
@@ -334,36 +429,43 @@ def test_nvml_error_mid_run_loses_nothing_with_the_counter(tmp_path: Path) -> No
     from combien.measure.nvml import NvmlSensor
     from combien.testing import FakeNvml
 
-    t0 = time.monotonic()
-    nvml = FakeNvml(clock=lambda: time.monotonic() - t0, fail=lambda t: 0.15 <= t < 0.3)
-    with combien.Tracker(db=str(tmp_path / "r.db"), sensors=[NvmlSensor(nvml=nvml)], **FAST) as t:
-        time.sleep(0.5)
-    codes = [e["code"] for e in Store(tmp_path / "r.db").run(t.id)["events"]]
-    assert "sensor-gap" in codes and "sensor-recovered" in codes
-    # the board's counter kept counting through the gap: 300 W over the whole run
-    assert t.energy_j == pytest.approx(300 * t.duration_s, rel=0.1)
+    clock = ManualClock()
+    nvml = FakeNvml(clock=clock.monotonic, fail=lambda t: 1.5 <= t < 3.0)
+    with combien.Tracker(
+        db=str(tmp_path / "r.db"), sensors=[NvmlSensor(nvml=nvml)], clock=clock, **EACH_SECOND
+    ) as t:
+        clock.advance(4.0)
+    run = Store(tmp_path / "r.db").run(t.id)
+    assert run is not None
+    events = [(e["code"], e["t"] - run["started_at"]) for e in run["events"]]
+    assert events == [("sensor-gap", 2.0), ("sensor-recovered", 3.0)]
+    # the board's counter kept counting through the gap: 300 W over the whole 4 s
+    assert t.energy_j == pytest.approx(300 * 4.0)
 
 
 def test_forecast_bill_of_the_whole_run(tmp_path: Path) -> None:
-    gpu = FakeSensor([700.0] * 4, name="NVIDIA H100 80GB HBM3")
+    gpu, clock = FakeSensor([700.0] * 4, name="NVIDIA H100 80GB HBM3"), ManualClock()
     t = combien.Tracker(
-        location="FR",
-        db=str(tmp_path / "r.db"),
-        sensors=[gpu],
-        total=10,
-        interval_s=0.02,
-        flush_s=0.05,
-    )
+        location="FR", db=str(tmp_path / "r.db"), sensors=[gpu], total=10, clock=clock
+    )  # counters read every 5 s (the flush interval)
     t.start()
-    for step in range(1, 5):
-        time.sleep(0.06)
+    for step in range(1, 5):  # a step every 5 s, done just before the counters are read
+        clock.advance(4.5)
         t.progress(step)
-    time.sleep(0.06)
+        clock.advance(0.5)
     partial, whole = t.bill(), t.forecast_bill()
     t.stop()
+    # 4 GPUs × 700 W: each 5 s step costs 14 kJ, every one the same, so after 4 of 10 steps the
+    # whole run is 10 × 14 kJ = 140 kJ over 10 × 5 s = 50 s, with no spread
+    assert partial.inputs["it_energy_kwh"].value == pytest.approx(kwh_from_j(2800 * 20))
+    assert partial.inputs["chip_hours"].value == pytest.approx(4 * 20 / 3600)
     assert whole is not None and whole.extra["forecast"]["total"] == 10
-    # 4 of 10 steps done: the whole run costs about 10/4 of what was measured so far
-    ratio = whole.energy_kwh.value / partial.energy_kwh.value
-    assert 1.8 < ratio < 3.2
+    assert whole.extra["forecast"]["energy_j"] == pytest.approx(
+        {"value": 140_000, "low": 140_000, "high": 140_000}
+    )
+    assert whole.extra["forecast"]["duration_s"]["value"] == pytest.approx(50)
+    assert whole.inputs["it_energy_kwh"].value == pytest.approx(kwh_from_j(140_000))
+    assert whole.inputs["chip_hours"].value == pytest.approx(4 * 50 / 3600)
+    assert whole.energy_kwh.value / partial.energy_kwh.value == pytest.approx(10 / 4)
     for line in (whole.co2e_total_kg, whole.water_total_l, whole.cost_cloud_usd):
         assert line is not None and line.low <= line.value <= line.high
