@@ -115,16 +115,3 @@ def print_renderable(renderable: Any, stream: TextIO | None = None) -> None:
     from rich.console import Console
 
     Console(file=stream).print(renderable)
-
-
-def emit_legacy(result: Any, output_format: Format, to_json: Callable[[], str], name: str) -> None:
-    """Until every result implements `Document`: render.{name}_markdown / _table."""
-    if output_format is Format.json:
-        sys.stdout.write(to_json() + "\n")
-        return
-    from combien.results import render
-
-    if output_format is Format.markdown:
-        sys.stdout.write(getattr(render, f"{name}_markdown")(result))
-    else:
-        print_renderable(getattr(render, f"{name}_table")(result))

@@ -1,308 +1,23 @@
-"""The article's claims, each recomputed from first principles and judged by a rule held as data.
-
-`combien/data/claims.csv` has one row per claim, in the order of the article's claims list: what
-the article states (an interval; for a context row, the published figure it relies on), its
-unit, its basis (the quantity, baseline or scope the figure is about), and the rule that judges
-it, with its tolerance. A small function here computes combien's range for each claim over the
-public API (`estimate`, `infer`, `trends`, `sector`, the catalog); the verdict is the row's rule
-applied to that range — or, for a fact check, to the published fact the row names:
-
-- `overlap`: *consistent* when the stated interval, widened by the tolerance, overlaps the
-  checked range; *partly consistent* when they are within a factor `partly_within` of each
-  other; *not consistent* otherwise.
-- `more-than` ("more than X"): *consistent* when the checked value exceeds X − tolerance;
-  *partly consistent* when only the high end of its range does; *not consistent* otherwise.
-- `less-than` ("by X"): *consistent* when the checked value is below X + tolerance; *partly
-  consistent* when only the low end of its range is; *not consistent* otherwise.
-
-A figure that holds for another quantity, baseline or scope than the article's (`basis` differs
-from `checked_basis`) is at best *partly consistent*.
-"""
+"""Each claim's computation over the public API (estimate, infer, trends, sector, the catalog),
+and `check_claims`, which judges them by their rules."""
 
 from __future__ import annotations
 
-import csv
-import functools
-import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from combien.data import catalog
 from combien.errors import DataError, UnknownNameError
-from combien.results.document import JSON, dumps, markdown_table
+from combien.field.claims.results import Claim, ClaimSet, Finding
+from combien.field.claims.rules import ClaimRule, fact_range, judge, rules
 from combien.units import KWH_PER_MWH, MICRO, count, quantity
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from combien.field.sector import Sector
     from combien.results.bill import Line
 
-SCHEMA = "combien.claims/1"
-CONSISTENT, PARTLY, NOT = "consistent", "partly consistent", "not consistent"
-VERDICTS = (CONSISTENT, PARTLY, NOT)
 #: display scale: USD or m³ → billions
-_PER_BILLION = 1e-9
-
-
-# ---------------------------------------------------------------- the rules (claims.csv)
-
-
-@dataclass(frozen=True)
-class ClaimRule:
-    """A row of claims.csv: what the article states, on which basis, and how to judge it."""
-
-    id: str
-    claim: str
-    stated_low: float
-    stated_high: float
-    stated_fact: str
-    unit: str
-    basis: str
-    rule: str
-    tolerance: float
-    partly_within: float | None
-    checked_against: str
-    checked_basis: str
-    source: str
-    as_of: str
-    notes: str = ""
-
-
-def _overlap(rule: ClaimRule, value: float, low: float, high: float) -> str:
-    stated_low, stated_high = rule.stated_low - rule.tolerance, rule.stated_high + rule.tolerance
-    if stated_low <= high and low <= stated_high:
-        return CONSISTENT
-    factor = rule.partly_within or 1.0
-    if stated_low <= factor * high and low <= factor * stated_high:
-        return PARTLY
-    return NOT
-
-
-def _more_than(rule: ClaimRule, value: float, low: float, high: float) -> str:
-    threshold = rule.stated_low - rule.tolerance
-    return CONSISTENT if value > threshold else PARTLY if high > threshold else NOT
-
-
-def _less_than(rule: ClaimRule, value: float, low: float, high: float) -> str:
-    threshold = rule.stated_high + rule.tolerance
-    return CONSISTENT if value < threshold else PARTLY if low < threshold else NOT
-
-
-RULES: dict[str, Callable[[ClaimRule, float, float, float], str]] = {
-    "overlap": _overlap,
-    "more-than": _more_than,
-    "less-than": _less_than,
-}
-
-
-def judge(rule: ClaimRule, value: float, low: float, high: float) -> str:
-    """The verdict of `rule` on a checked value and its range (see the module docstring)."""
-    verdict = RULES[rule.rule](rule, value, low, high)
-    if verdict == CONSISTENT and rule.basis != rule.checked_basis:
-        return PARTLY
-    return verdict
-
-
-@functools.cache
-def rules() -> tuple[ClaimRule, ...]:
-    """Every row of claims.csv, in order."""
-    with open(os.path.join(catalog.DATA_DIR, "claims.csv"), encoding="utf-8", newline="") as fh:
-        return tuple(_rule(row, f"claims.csv:{n}") for n, row in enumerate(csv.DictReader(fh), 2))
-
-
-def _rule(row: dict[str, str], where: str) -> ClaimRule:
-    def number(name: str) -> float | None:
-        text = row[name].strip()
-        try:
-            return float(text) if text else None
-        except ValueError:
-            raise DataError(f"{where}:{name}: {text!r} is not a number") from None
-
-    low, high = number("stated_low"), number("stated_high")
-    if row["stated_fact"]:
-        fact = catalog.fact(row["stated_fact"])
-        low, high = _fact_range(fact)[1:]
-    against = row["checked_against"]
-    if against != "computed":
-        catalog.fact(against.removeprefix("facts:"))  # fails on an unknown fact
-    tolerance, within = number("tolerance"), number("partly_within")
-    problems = {
-        "stated_low/stated_high (or stated_fact) missing or reversed": (
-            low is None or high is None or low > high
-        ),
-        f"rule {row['rule']!r} is none of {', '.join(RULES)}": row["rule"] not in RULES,
-        "tolerance missing or negative": tolerance is None or tolerance < 0,
-        "overlap needs partly_within ≥ 1": (
-            row["rule"] == "overlap" and (within is None or within < 1)
-        ),
-        "checked_against is neither 'computed' nor 'facts:<id>'": (
-            against != "computed" and not against.startswith("facts:")
-        ),
-        "basis and checked_basis go together": bool(row["basis"]) != bool(row["checked_basis"]),
-        "no source or as_of": not row["source"] or not row["as_of"],
-    }
-    wrong = [problem for problem, found in problems.items() if found]
-    if wrong or low is None or high is None or tolerance is None:
-        raise DataError(f"{where}: " + "; ".join(wrong) + " (see data/README.md)")
-    return ClaimRule(
-        id=row["id"],
-        claim=row["claim"],
-        stated_low=low,
-        stated_high=high,
-        stated_fact=row["stated_fact"],
-        unit=row["unit"],
-        basis=row["basis"],
-        rule=row["rule"],
-        tolerance=tolerance,
-        partly_within=within,
-        checked_against=against,
-        checked_basis=row["checked_basis"],
-        source=row["source"],
-        as_of=row["as_of"],
-        notes=row.get("notes", ""),
-    )
-
-
-def _fact_range(fact: catalog.Fact) -> tuple[float, float, float]:
-    low = fact.low if fact.low is not None else fact.value
-    high = fact.high if fact.high is not None else fact.value
-    return fact.value, low, high
-
-
-# ---------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class Finding:
-    """What combien computes for a claim: value and range, assumptions, a one-line reason."""
-
-    range: tuple[float, float, float]  # value, low, high
-    unit: str
-    assumptions: tuple[str, ...]
-    reason: str
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A claim, combien's computation for it and the verdict of its rule."""
-
-    rule: ClaimRule
-    value: float
-    low: float
-    high: float
-    unit: str
-    assumptions: tuple[str, ...]
-    verdict: str
-    reason: str
-    #: (value, low, high) the rule was applied to: the computed range, or a published fact
-    checked: tuple[float, float, float]
-
-    @property
-    def id(self) -> str:
-        return self.rule.id
-
-    @property
-    def claim(self) -> str:
-        return self.rule.claim
-
-    def to_dict(self) -> JSON:
-        r = self.rule
-        value, low, high = self.checked
-        return {
-            "id": self.id,
-            "claim": self.claim,
-            "computed": {
-                "value": self.value,
-                "low": self.low,
-                "high": self.high,
-                "unit": self.unit,
-            },
-            "assumptions": list(self.assumptions),
-            "verdict": self.verdict,
-            "reason": self.reason,
-            "stated": {
-                "low": r.stated_low,
-                "high": r.stated_high,
-                "unit": r.unit,
-                "basis": r.basis or None,
-                "source": f"facts:{r.stated_fact}" if r.stated_fact else f"claims:{r.id}",
-            },
-            "rule": {
-                "type": r.rule,
-                "tolerance": r.tolerance,
-                "partly_within": r.partly_within,
-                "checked_against": r.checked_against,
-                "checked_basis": r.checked_basis or None,
-                "checked": {"value": value, "low": low, "high": high},
-            },
-        }
-
-
-def _computed_text(c: Claim) -> str:
-    def fmt(x: float) -> str:
-        return f"{x:.3g}" if abs(x) < 1e4 else count(x)
-
-    span = "" if c.low == c.high else f" [{fmt(c.low)}–{fmt(c.high)}]"
-    return f"{fmt(c.value)}{span} {c.unit}"
-
-
-_HEADER = ("id", "the article says", "combien computes", "verdict", "why")
-_COLOURS = {CONSISTENT: "green", PARTLY: "yellow", NOT: "red"}
-
-
-@dataclass(frozen=True)
-class ClaimSet:
-    """The claims checked, in claims.csv order: schema `combien.claims/1`."""
-
-    claims: tuple[Claim, ...]
-
-    def __iter__(self) -> Iterator[Claim]:
-        return iter(self.claims)
-
-    def __len__(self) -> int:
-        return len(self.claims)
-
-    def get(self, claim_id: str) -> Claim:
-        for c in self.claims:
-            if c.id == claim_id:
-                return c
-        raise UnknownNameError("claim", claim_id, [c.id for c in self.claims if claim_id in c.id])
-
-    def to_dict(self) -> JSON:
-        return {"schema": SCHEMA, "claims": [c.to_dict() for c in self.claims]}
-
-    def to_json(self, indent: int | None = 2) -> str:
-        return dumps(self.to_dict(), indent)
-
-    def to_markdown(self) -> str:
-        rows = [(c.id, c.claim, _computed_text(c), c.verdict, c.reason) for c in self.claims]
-        out = [
-            "## The article's claims, recomputed by combien",
-            "",
-            *markdown_table(_HEADER, rows, numeric_from=len(_HEADER)),
-            "",
-        ]
-        for c in self.claims:
-            out += [f"### {c.id}", "", *(f"- {a}" for a in c.assumptions), ""]
-        return "\n".join(out)
-
-    def to_table(self) -> RenderableType:
-        from rich.table import Table
-
-        # long words (ids, ranges) fold onto the next line rather than being cut
-        table = Table(
-            title="combien — the article's claims, recomputed",
-            title_justify="left",
-            show_lines=True,
-        )
-        for column in _HEADER:
-            table.add_column(column, overflow="fold")
-        for c in self.claims:
-            verdict = f"[{_COLOURS[c.verdict]}]{c.verdict}[/]"
-            table.add_row(c.id, c.claim, _computed_text(c), verdict, c.reason)
-        return table
+PER_BILLION = 1e-9
 
 
 def check_claims(ids: list[str] | None = None) -> ClaimSet:
@@ -323,7 +38,7 @@ def _checked(rule: ClaimRule) -> Claim:
     if rule.checked_against == "computed":
         checked = found.range
     else:
-        checked = _fact_range(catalog.fact(rule.checked_against.removeprefix("facts:")))
+        checked = fact_range(catalog.fact(rule.checked_against.removeprefix("facts:")))
     value, low, high = found.range
     return Claim(
         rule=rule,
@@ -337,8 +52,6 @@ def _checked(rule: ClaimRule) -> Claim:
         checked=checked,
     )
 
-
-# ---------------------------------------------------------------- the computations
 
 #: claim id → the function that computes combien's range for it
 CHECKS: dict[str, Callable[[ClaimRule], Finding]] = {}
@@ -366,7 +79,7 @@ def _usd(value: float) -> str:
 
 def _short(amount: float) -> str:
     """A round amount as it is written: 1.5e6 → '1.5M', 1e10 → '10B'."""
-    for scale, suffix in ((_PER_BILLION, "B"), (MICRO, "M")):
+    for scale, suffix in ((PER_BILLION, "B"), (MICRO, "M")):
         if abs(amount * scale) >= 1:
             return f"{amount * scale:g}{suffix}"
     return f"{amount:g}"
@@ -396,7 +109,7 @@ def _cost_growth(rule: ClaimRule) -> Finding:
 
     g = trends(2016).cost_ownership
     epoch = catalog.fact("epoch-cost-growth")
-    _, e_low, e_high = _fact_range(epoch)
+    _, e_low, e_high = fact_range(epoch)
     return Finding(
         (g.value, g.low, g.high),
         "× per year",
@@ -461,7 +174,7 @@ def _gpu_price(rule: ClaimRule) -> Finding:
     price = estimate(hardware="h100-sxm", chip_hours=1, samples=2000).inputs["server_price_usd"]
     analyst = catalog.fact("h100-price-analyst-usd")
     dgx, gpus = catalog.fact("dgx-h100-price-usd"), catalog.fact("dgx-h100-gpus")
-    _, alone_low, alone_high = _fact_range(analyst)
+    _, alone_low, alone_high = fact_range(analyst)
     return Finding(
         (price.value, price.low or 0, price.high or 0),
         "USD per H100 (server-inclusive)",
@@ -479,7 +192,7 @@ def _amodei_trajectory(rule: ClaimRule) -> Finding:
     from combien.field.trends import trends
 
     quote, now = catalog.fact("amodei-2025-2027-usd"), catalog.fact("amodei-now-usd")
-    _, first, last = _fact_range(quote)
+    _, first, last = fact_range(quote)
     crossings = {float(k): v for k, v in trends(2016).to_dict()["crossings"].items()}
     if first not in crossings:
         raise DataError(f"trends computes no crossing of ${_short(first)}")
@@ -491,8 +204,8 @@ def _amodei_trajectory(rule: ClaimRule) -> Finding:
         f"year the largest run reaches ${_short(first)}",
         ("the largest costed run grows at the fitted ownership-cost rate", _src(quote.id)),
         f"at the fitted rate the largest run reaches ${_short(first)} around "
-        f"{crossing['value']:.0f} and ${_short(last)} later: ${first * _PER_BILLION:.0f}–"
-        f"{last * _PER_BILLION:.0f}B by {rule.stated_high:.0f} needs growth of ≥ {needed:.1f}× "
+        f"{crossing['value']:.0f} and ${_short(last)} later: ${first * PER_BILLION:.0f}–"
+        f"{last * PER_BILLION:.0f}B by {rule.stated_high:.0f} needs growth of ≥ {needed:.1f}× "
         f"a year from ${_short(now.value)} in {now_year}",
     )
 
@@ -517,10 +230,10 @@ def _revenue_gap(rule: ClaimRule) -> Finding:
                 "sequoia-revenue-gap-usd",
             ),
         ),
-        f"${capex * _PER_BILLION:.0f}B × {1 / gpu_share:g} × {1 / (1 - margin):g} = "
-        f"${s.revenue_needed_usd * _PER_BILLION:.0f}B; minus the named AI revenues, a gap of "
-        f"${s.revenue_gap_usd * _PER_BILLION:.0f}B (Cahn rounds to "
-        f"${cahn_gap * _PER_BILLION:.0f}B)",
+        f"${capex * PER_BILLION:.0f}B × {1 / gpu_share:g} × {1 / (1 - margin):g} = "
+        f"${s.revenue_needed_usd * PER_BILLION:.0f}B; minus the named AI revenues, a gap of "
+        f"${s.revenue_gap_usd * PER_BILLION:.0f}B (Cahn rounds to "
+        f"${cahn_gap * PER_BILLION:.0f}B)",
     )
 
 
@@ -553,7 +266,7 @@ def _jean_zay_heat(rule: ClaimRule) -> Finding:
         catalog.fact("heat-use-per-new-dwelling-mwh"),
         catalog.fact("heat-use-per-dwelling-fr-mwh"),
     )
-    new_high = _fact_range(new)[2]
+    new_high = fact_range(new)[2]
     homes = [heat.value / new.value, heat.value / new_high]
     average_homes = float(f"{heat.value / average.value:.2g}")  # "about": two figures
     return Finding(
@@ -592,7 +305,7 @@ def _water_per_queries(rule: ClaimRule) -> Finding:
         for name, pue, wue, ewif in (_li_site(site) for site in LI_SITES)
     }
     values = list(per_bottle.values())
-    _, now_low, now_high = _fact_range(catalog.fact("li-responses-per-500ml"))
+    _, now_low, now_high = fact_range(catalog.fact("li-responses-per-500ml"))
     return Finding(
         (per_bottle["us-average"], min(values), max(values)),
         "requests per 500 mL",
@@ -645,9 +358,9 @@ def _water_2027(rule: ClaimRule) -> Finding:
                 "denmark-water-withdrawal-m3",
             ),
         ),
-        f"{w.low * _PER_BILLION:.1f}–{w.high * _PER_BILLION:.1f} billion m³ withdrawn "
+        f"{w.low * PER_BILLION:.1f}–{w.high * PER_BILLION:.1f} billion m³ withdrawn "
         f"({denmark.low:.1f}–{denmark.high:.1f}× Denmark), but only "
-        f"{c.low * _PER_BILLION:.2f}–{c.high * _PER_BILLION:.2f} billion m³ consumed: the "
+        f"{c.low * PER_BILLION:.2f}–{c.high * PER_BILLION:.2f} billion m³ consumed: the "
         f"article calls {rule.checked_basis} '{rule.basis}'",
     )
 
