@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -26,8 +25,8 @@ class Assumption:
     def uncertain(self) -> bool:
         return self.low is not None and self.high is not None and self.low < self.high
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_dict(self) -> dict[str, float | str | None]:
+        out: dict[str, float | str | None] = {
             "value": self.value,
             "unit": self.unit,
             "source": self.source,

@@ -8,7 +8,7 @@ import html
 import math
 from typing import Any
 
-from combien.field.trends import Growth, Trends, decimal_year
+from combien.field.trends import SELECTION, Growth, Trends, decimal_year
 
 W, H, LEFT, RIGHT, TOP, BOTTOM = 860, 480, 80, 20, 40, 50
 
@@ -37,7 +37,7 @@ def _panels(t: Trends) -> list[tuple[str, str, str, Growth]]:
 
 
 def _points(t: Trends, key: str) -> list[tuple[float, float, str]]:
-    return [(decimal_year(m["date"]), m[key], m["id"]) for m in t.frontier if m.get(key)]
+    return [(decimal_year(run.date), cost, run.id) for run, cost in t.costed(key)]
 
 
 def svg_panel(t: Trends, title: str, y_label: str, key: str, growth: Growth) -> str:
@@ -95,11 +95,10 @@ def svg_panel(t: Trends, title: str, y_label: str, key: str, growth: Growth) -> 
 
 def html_page(t: Trends) -> str:
     """A standalone HTML page: the three panels and the crossings."""
-    data = t.to_dict()
     rows = "".join(
         f"<tr><td>${float(k):,.0f}</td><td>{v['value']:.1f}</td><td>{v['low']:.1f}–"
         f"{v['high']:.1f}</td></tr>"
-        for k, v in data["crossings"].items()
+        for k, v in t.crossings().items()
     )
     panels = "\n".join(svg_panel(t, *p) for p in _panels(t))
     return (
@@ -107,7 +106,7 @@ def html_page(t: Trends) -> str:
         "</head><body style='font-family:sans-serif'><h1>Frontier AI training: compute "
         f"and cost since {t.since}</h1>{panels}<h2>When the largest run, at the fitted growth, "
         "crosses</h2><table border=1 cellpadding=4><tr><th>cost</th><th>year</th>"
-        f"<th>90% interval</th></tr>{rows}</table><p>{html.escape(data['method']['selection'])}"
+        f"<th>90% interval</th></tr>{rows}</table><p>{html.escape(SELECTION)}"
         "</p></body></html>\n"
     )
 

@@ -12,6 +12,7 @@ $10B and $100B (and the year the fitted line itself does), with the bootstrap in
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ import numpy as np
 from combien.data import catalog
 from combien.errors import CombienError, InputError
 from combien.resolve.spec import TrainingRun
-from combien.results.document import dumps, markdown_table, rich_table
+from combien.results.document import JSON, dumps, markdown_table, rich_table
 from combien.training.estimate import central
 from combien.units import parse_date, quantity
 
@@ -134,27 +135,47 @@ def frontier(models: list[catalog.ModelPreset] | None = None) -> list[catalog.Mo
     return out
 
 
-def run_costs(models: list[catalog.ModelPreset]) -> list[dict[str, Any]]:
-    """combien's ownership and cloud cost of each run it can estimate (known hardware)."""
-    out = []
-    for m in models:
-        if not m.hardware:
-            continue
-        try:
-            bill = central(TrainingRun(model=m.id))
-        except CombienError:
-            continue
-        out.append(
-            {
-                "id": m.id,
-                "date": m.date,
-                "flop": m.flop,
-                "hardware": m.hardware,
-                "cost_ownership_usd": bill.get("cost_ownership_usd"),
-                "cost_cloud_usd": bill.get("cost_cloud_usd"),
-            }
-        )
-    return out
+@dataclass(frozen=True)
+class FrontierRun:
+    """A frontier run of the window, with combien's central cost where its hardware is known."""
+
+    id: str
+    name: str
+    date: str
+    flop: float
+    cost_ownership_usd: float | None = None
+    cost_cloud_usd: float | None = None
+
+    def cost(self, key: str) -> float | None:
+        """The cost named `key`: cost_ownership_usd or cost_cloud_usd."""
+        return self.cost_ownership_usd if key == "cost_ownership_usd" else self.cost_cloud_usd
+
+    def to_dict(self) -> JSON:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "date": self.date,
+            "flop": self.flop,
+            "cost_ownership_usd": self.cost_ownership_usd,
+            "cost_cloud_usd": self.cost_cloud_usd,
+        }
+
+
+def costed(m: catalog.ModelPreset) -> FrontierRun:
+    """A preset's run with combien's central ownership and cloud costs (none without hardware,
+    or when the run cannot be estimated)."""
+    run = FrontierRun(m.id, m.name, m.date, m.flop or 0.0)
+    if not m.hardware:
+        return run
+    try:
+        bill = central(TrainingRun(model=m.id))
+    except CombienError:
+        return run
+    return dataclasses.replace(
+        run,
+        cost_ownership_usd=bill.get("cost_ownership_usd"),
+        cost_cloud_usd=bill.get("cost_cloud_usd"),
+    )
 
 
 @dataclass(frozen=True)
@@ -164,9 +185,10 @@ class Trends:
     compute: Growth
     cost_ownership: Growth
     cost_cloud: Growth
-    frontier: list[dict[str, Any]]
+    frontier: tuple[FrontierRun, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSON:
+        top, top_cost = self.largest("cost_ownership_usd")
         return {
             "schema": SCHEMA,
             "since": self.since,
@@ -181,11 +203,11 @@ class Trends:
             "compute_growth_per_year": self.compute.to_dict(),
             "cost_growth_per_year": self.cost_ownership.to_dict(),
             "cost_growth_per_year_cloud": self.cost_cloud.to_dict(),
-            "crossings": self._crossings("cost_ownership_usd", self.cost_ownership, True),
-            "crossings_cloud": self._crossings("cost_cloud_usd", self.cost_cloud, True),
-            "crossings_trend": self._crossings("cost_ownership_usd", self.cost_ownership, False),
-            "largest_run": self.largest("cost_ownership_usd"),
-            "models": self.frontier,
+            "crossings": self.crossings(),
+            "crossings_cloud": self.crossings("cost_cloud_usd"),
+            "crossings_trend": self.crossings(from_largest=False),
+            "largest_run": {"id": top.id, "date": top.date, "cost_usd": top_cost},
+            "models": [run.to_dict() for run in self.frontier],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -210,8 +232,7 @@ class Trends:
         return rows
 
     def crossing_rows(self) -> list[tuple[str, ...]]:
-        own = self._crossings("cost_ownership_usd", self.cost_ownership, True)
-        cloud = self._crossings("cost_cloud_usd", self.cost_cloud, True)
+        own, cloud = self.crossings(), self.crossings("cost_cloud_usd")
         return [
             (
                 quantity(float(key), "USD"),
@@ -232,7 +253,7 @@ class Trends:
         from rich.text import Text
 
         end = f"–{self.until:g}" if self.until else ""
-        top = self.largest("cost_ownership_usd")
+        top, top_cost = self.largest("cost_ownership_usd")
         growth = rich_table(
             f"combien — frontier trends since {self.since}{end}",
             _GROWTH_HEADER,
@@ -240,7 +261,7 @@ class Trends:
             numeric_from=99,
         )
         cross = rich_table(
-            f"when the largest run ({top['id']}, {quantity(top['cost_usd'], 'USD')}), "
+            f"when the largest run ({top.id}, {quantity(top_cost, 'USD')}), "
             "growing at the fitted rate, crosses",
             _CROSS_HEADER,
             self.crossing_rows(),
@@ -248,14 +269,22 @@ class Trends:
         )
         return Group(growth, cross, Text(SELECTION, style="dim"))
 
-    def largest(self, key: str) -> dict[str, Any]:
-        """The most expensive run of the window."""
-        row = max((m for m in self.frontier if m.get(key)), key=lambda m: m[key])
-        return {"id": row["id"], "date": row["date"], "cost_usd": row[key]}
+    def costed(self, key: str) -> list[tuple[FrontierRun, float]]:
+        """The runs of the window with the cost named `key`, and that cost."""
+        return [(run, cost) for run in self.frontier if (cost := run.cost(key))]
 
-    def _crossings(self, key: str, growth: Growth, from_largest: bool) -> dict[str, Any]:
-        top = self.largest(key)
-        anchor = (decimal_year(top["date"]), top["cost_usd"]) if from_largest else None
+    def largest(self, key: str) -> tuple[FrontierRun, float]:
+        """The most expensive run of the window, and its cost."""
+        return max(self.costed(key), key=lambda pair: pair[1])
+
+    def crossings(
+        self, key: str = "cost_ownership_usd", *, from_largest: bool = True
+    ) -> dict[str, dict[str, float]]:
+        """Per threshold ('1e9', '1e10', '1e11'): the year the cost named `key` reaches it, with
+        its bootstrap interval — from the largest run at the fitted growth, or on the fit."""
+        growth = self.cost_ownership if key == "cost_ownership_usd" else self.cost_cloud
+        run, cost = self.largest(key)
+        anchor = (decimal_year(run.date), cost) if from_largest else None
         return {
             f"{level:.0e}".replace("+", ""): growth.crossing(level, anchor)
             for level in THRESHOLDS_USD
@@ -273,25 +302,11 @@ def trends(since: int = 2016, until: float | None = None, *, seed: int = 0) -> T
     compute = fit_growth(
         [decimal_year(m.date) for m in chosen], [m.flop or 0 for m in chosen], seed=seed
     )
-    costs = run_costs(chosen)
-    own = [c for c in costs if c["cost_ownership_usd"]]
-    cloud = [c for c in costs if c["cost_cloud_usd"]]
-    cost_own = fit_growth(
-        [decimal_year(c["date"]) for c in own], [c["cost_ownership_usd"] for c in own], seed=seed
-    )
+    runs = tuple(costed(m) for m in chosen)
+    own = [(r, c) for r in runs if (c := r.cost_ownership_usd)]
+    cloud = [(r, c) for r in runs if (c := r.cost_cloud_usd)]
+    cost_own = fit_growth([decimal_year(r.date) for r, _ in own], [c for _, c in own], seed=seed)
     cost_cloud = fit_growth(
-        [decimal_year(c["date"]) for c in cloud], [c["cost_cloud_usd"] for c in cloud], seed=seed
+        [decimal_year(r.date) for r, _ in cloud], [c for _, c in cloud], seed=seed
     )
-    by_id = {c["id"]: c for c in costs}
-    rows = [
-        {
-            "id": m.id,
-            "name": m.name,
-            "date": m.date,
-            "flop": m.flop,
-            "cost_ownership_usd": by_id.get(m.id, {}).get("cost_ownership_usd"),
-            "cost_cloud_usd": by_id.get(m.id, {}).get("cost_cloud_usd"),
-        }
-        for m in chosen
-    ]
-    return Trends(since, until, compute, cost_own, cost_cloud, rows)
+    return Trends(since, until, compute, cost_own, cost_cloud, runs)

@@ -193,7 +193,7 @@ def _amodei_trajectory(rule: ClaimRule) -> Finding:
 
     quote, now = catalog.fact("amodei-2025-2027-usd"), catalog.fact("amodei-now-usd")
     _, first, last = fact_range(quote)
-    crossings = {float(k): v for k, v in trends(2016).to_dict()["crossings"].items()}
+    crossings = {float(k): v for k, v in trends(2016).crossings().items()}
     if first not in crossings:
         raise DataError(f"trends computes no crossing of ${_short(first)}")
     crossing = crossings[first]
