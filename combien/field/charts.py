@@ -37,7 +37,7 @@ def _panels(t: Trends) -> list[tuple[str, str, str, Growth]]:
 
 
 def _points(t: Trends, key: str) -> list[tuple[float, float, str]]:
-    return [(decimal_year(run.date), cost, run.id) for run, cost in t.costed(key)]
+    return [(decimal_year(run.date), cost, run.id) for run, cost in t.points(key)]
 
 
 def svg_panel(t: Trends, title: str, y_label: str, key: str, growth: Growth) -> str:

@@ -146,9 +146,14 @@ class FrontierRun:
     cost_ownership_usd: float | None = None
     cost_cloud_usd: float | None = None
 
-    def cost(self, key: str) -> float | None:
-        """The cost named `key`: cost_ownership_usd or cost_cloud_usd."""
-        return self.cost_ownership_usd if key == "cost_ownership_usd" else self.cost_cloud_usd
+    def value(self, key: str) -> float | None:
+        """The quantity named `key`: flop, cost_ownership_usd or cost_cloud_usd."""
+        value = {
+            "flop": self.flop,
+            "cost_ownership_usd": self.cost_ownership_usd,
+            "cost_cloud_usd": self.cost_cloud_usd,
+        }[key]
+        return value
 
     def to_dict(self) -> JSON:
         return {
@@ -269,13 +274,13 @@ class Trends:
         )
         return Group(growth, cross, Text(SELECTION, style="dim"))
 
-    def costed(self, key: str) -> list[tuple[FrontierRun, float]]:
-        """The runs of the window with the cost named `key`, and that cost."""
-        return [(run, cost) for run in self.frontier if (cost := run.cost(key))]
+    def points(self, key: str) -> list[tuple[FrontierRun, float]]:
+        """The runs of the window that have the quantity named `key` (flop or a cost), with it."""
+        return [(run, value) for run in self.frontier if (value := run.value(key))]
 
     def largest(self, key: str) -> tuple[FrontierRun, float]:
         """The most expensive run of the window, and its cost."""
-        return max(self.costed(key), key=lambda pair: pair[1])
+        return max(self.points(key), key=lambda pair: pair[1])
 
     def crossings(
         self, key: str = "cost_ownership_usd", *, from_largest: bool = True
