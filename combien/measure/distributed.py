@@ -12,15 +12,13 @@ import dataclasses
 import os
 import socket
 import sys
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from combien.measure.sampler import Measurement
 from combien.measure.sensors import Device
 
 
-@dataclass(frozen=True)
-class Ranks:
+class Ranks(NamedTuple):
     """Where this process stands in the job: not distributed is rank 0, its node's reader."""
 
     active: bool = False

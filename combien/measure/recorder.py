@@ -9,17 +9,16 @@ and `warn(message)` says where. A flush never raises.
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from combien.measure.clock import Clock
 from combien.measure.sampler import Measurement, Sample
-from combien.store import Store
+
+if TYPE_CHECKING:
+    from combien.store import Store
 
 Event = tuple[float, str, str]
 """(wall time, code, message)"""
@@ -28,13 +27,13 @@ Phase = tuple[str, float, float | None, float | None]
 """(name, wall time at its start, at its end, joules used during it)"""
 
 
-@dataclass
 class _Batch:
     """What is waiting for the next flush."""
 
-    samples: list[Sample] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    phases: list[Phase] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.samples: list[Sample] = []
+        self.events: list[Event] = []
+        self.phases: list[Phase] = []
 
 
 class Recorder:
@@ -54,6 +53,8 @@ class Recorder:
         self.run_id = run["id"]
         now = self.clock.wall()
         try:
+            from combien.store import Store  # sqlite3 is loaded when a run is written
+
             self._store = Store(db)
             self._store.create_run(run | {"status": "running", "started_at": now, "last_seen": now})
         except Exception as exc:
@@ -127,6 +128,8 @@ class Recorder:
             return False
 
     def _start_fallback(self) -> str:
+        import tempfile
+
         handle, self.fallback_path = tempfile.mkstemp(
             prefix=f"combien-run-{self.run_id}-", suffix=".jsonl"
         )
@@ -155,6 +158,8 @@ def _device_rows(measurement: Measurement) -> list[dict[str, Any]]:
 
 def _append_lines(path: str, batch: _Batch) -> None:
     """Samples and events as JSON lines at the end of the fallback file (errors ignored)."""
+    import json
+
     lines = [
         {"t": t, "node": node, "key": key, "energy_j": energy}
         for t, node, key, energy in batch.samples

@@ -12,16 +12,22 @@ The sampler knows nothing of stores, progress or bills.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from combien.measure.clock import Clock, Repeating
 from combien.measure.sensors import Device, Sensor
 
-log = logging.getLogger("combien.tracker")
+
+def debug(message: str, *args: object) -> None:
+    """To the `combien.tracker` logger (logging is loaded only when something goes wrong)."""
+    import logging
+
+    logging.getLogger("combien.tracker").debug(message, *args)
+
 
 Sample = tuple[float, str, str, float]
 """One device in one reading: (wall time, node, device key, joules since the window began)."""
@@ -40,8 +46,7 @@ class Measurement:
         return sum(energy for _, energy in self.devices)
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """One pass over the sensors: when, the energy so far, and the new samples."""
 
     elapsed_s: float
@@ -50,8 +55,7 @@ class Reading:
     counters: bool  # True when every sensor was read, False for power-sampled ones only
 
 
-@dataclass(frozen=True)
-class Schedule:
+class Schedule(NamedTuple):
     """How often the background reads: power meters, counters, and the heartbeat."""
 
     interval_s: float
@@ -197,7 +201,7 @@ class Sampler:
         try:
             self._read_what_is_due()
         except Exception as exc:  # keep sampling whatever happens
-            log.debug("combien tracker tick failed: %s", exc)
+            debug("combien tracker tick failed: %s", exc)
 
     def _read_what_is_due(self) -> None:
         schedule = self._schedule

@@ -25,8 +25,6 @@ events and notes, and the data stays in memory and in a fallback file if the sto
 from __future__ import annotations
 
 import functools
-import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -39,12 +37,9 @@ from combien.measure.clock import Clock, SystemClock
 from combien.measure.distributed import Ranks, gather, join_ranks, node_name
 from combien.measure.forecast import Forecast
 from combien.measure.options import check_options, checked_site
-from combien.measure.probe import open_sensors
 from combien.measure.recorder import Recorder
-from combien.measure.sampler import Measurement, Reading, Sampler, Schedule
+from combien.measure.sampler import Measurement, Reading, Sampler, Schedule, debug
 from combien.measure.sensors import ESTIMATED, MEASURED, Device, Sensor
-
-log = logging.getLogger("combien.tracker")
 
 Decorated = TypeVar("Decorated", bound=Callable[..., Any])
 
@@ -122,6 +117,8 @@ class Tracker:
             self._event("tracker-error", f"torch.distributed could not be used: {exc}")
         self._sampler.begin(self._open_sensors)
         if self.use_store and self._ranks.rank == 0:
+            import json
+
             run: dict[str, Any] = {"id": self.id, "project": self.project}
             run.update(command=self.command, pid=self.pid or os.getpid(), scope=self.scope)
             run.update(flush_s=self.flush_s, options=json.dumps(self.site))
@@ -133,6 +130,8 @@ class Tracker:
         if self._sensors_given is not None:
             return list(self._sensors_given)
         try:
+            from combien.measure.probe import open_sensors  # only what a machine is probed for
+
             sensors, notes = open_sensors(scope=self.scope, all_gpus=self.all_gpus, pid=self.pid)
         except Exception as exc:
             self._event("tracker-error", f"no sensor could be opened: {exc}")
@@ -153,7 +152,7 @@ class Tracker:
             self._recorder.finish(status, self._final.duration_s, bill.to_dict())
         except Exception as exc:
             self._event("tracker-error", f"the tracker could not close cleanly: {exc}")
-            log.debug("combien: %s", exc)
+            debug("combien: %s", exc)
         return bill
 
     def __enter__(self) -> Tracker:
@@ -199,7 +198,7 @@ class Tracker:
                 used_j = self._sampler.read().energy_j - start.energy_j
                 self._recorder.add_phase((name, started_at, self._clock.wall(), used_j))
             except Exception as exc:
-                log.debug("combien phase %s: %s", name, exc)
+                debug("combien phase %s: %s", name, exc)
 
     def progress(self, done: float, total: float | None = None) -> Forecast | None:
         """Record that `done` units of `total` are done; returns the updated forecast."""
@@ -207,7 +206,7 @@ class Tracker:
             self._accounting.progress(done, total)
             return self.forecast()
         except Exception as exc:
-            log.debug("combien progress: %s", exc)
+            debug("combien progress: %s", exc)
             return None
 
     def step(self, n: float = 1) -> Forecast | None:
