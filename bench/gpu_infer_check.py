@@ -69,7 +69,7 @@ def main() -> None:
         torch.cuda.synchronize()
         elapsed = time.monotonic() - t0
         tracker.stop()
-    gpu_j = sum(e for d, e in tracker._device_energies() if d.kind == "gpu")
+    gpu_j = sum(e for d, e in tracker.measurement().devices if d.kind == "gpu")
     tokens = args.batch * args.tokens_out
     measured = gpu_j / 3600 / tokens
     bill = infer(

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -131,7 +132,8 @@ def test_never_raises_into_the_job(tmp_path: Path) -> None:
     assert Store(tmp_path / "r.db").run(failing.id)["status"] == "failed"
 
 
-def test_store_unwritable_keeps_the_data(tmp_path: Path) -> None:
+def test_store_unwritable_keeps_the_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the fallback file goes there
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     clock = ManualClock()
@@ -140,7 +142,7 @@ def test_store_unwritable_keeps_the_data(tmp_path: Path) -> None:
     ) as t:
         clock.advance(3.0)
     assert t.energy_j == pytest.approx(10.0 * 3.0)
-    assert t.fallback_path and Path(t.fallback_path).exists()
+    assert t.fallback_path and Path(t.fallback_path).parent == tmp_path
     lines = [json.loads(line) for line in Path(t.fallback_path).read_text().splitlines()]
     # read at 0, 1, 2 and 3 s, and at the stop: the samples written by each flush
     assert [line["energy_j"] for line in lines if "energy_j" in line] == [0, 10, 20, 30, 30]

@@ -39,7 +39,7 @@ from combien.measure.forecast import Forecast
 from combien.measure.options import check_options, checked_site
 from combien.measure.recorder import Recorder
 from combien.measure.sampler import Measurement, Reading, Sampler, Schedule, debug
-from combien.measure.sensors import ESTIMATED, MEASURED, Device, Sensor
+from combien.measure.sensors import ESTIMATED, MEASURED, Sensor
 
 Decorated = TypeVar("Decorated", bound=Callable[..., Any])
 
@@ -236,10 +236,6 @@ class Tracker:
     def measurement(self) -> Measurement:
         """Each device's energy (J) and the duration so far; after stop, every node's."""
         return self._final if self._final is not None else self._sampler.measurement()
-
-    def _device_energies(self) -> list[tuple[Device, float]]:
-        """(device, joules) pairs; `measurement().devices` says the same (kept for bench/)."""
-        return list(self.measurement().devices)
 
     @property
     def energy_j(self) -> float:
