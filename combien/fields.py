@@ -297,6 +297,8 @@ OUTPUTS = _outputs(
     Output("energy_kwh", "Energy (facility)", "kWh", ("energy_kwh",),
            "facility energy needs the chip-hours and the hardware, or --it-energy-kwh"),
     Output("it_energy_kwh", "Energy (IT)", "kWh", ("it_energy_kwh",)),
+    Output("accelerator_energy_kwh", "Energy (accelerators)", "kWh",
+           ("accelerator_energy_kwh",)),
     Output("co2e_operational_kg", "CO2e operational", "kg", ("co2e_kg", "operational")),
     Output("co2e_embodied_kg", "CO2e embodied", "kg", ("co2e_kg", "embodied"),
            "embodied carbon needs the chip-hours and the hardware; the total is operational "
@@ -323,12 +325,17 @@ OUTPUTS = _outputs(
 # fmt: on
 
 #: the lines of a training (or measured) bill, in the order they are shown
-TRAINING_LINES = tuple(k for k in OUTPUTS if k != "cost_usd" and not k.startswith("heat"))
+TRAINING_LINES = tuple(
+    k
+    for k in OUTPUTS
+    if k not in ("cost_usd", "accelerator_energy_kwh") and not k.startswith("heat")
+)
 HEAT_LINES = ("heat_recoverable_kwh", "heat_homes_year")
 #: the per-request lines of a serving bill
 SERVING_LINES = (
     "energy_kwh",
     "it_energy_kwh",
+    "accelerator_energy_kwh",
     "co2e_total_kg",
     "co2e_operational_kg",
     "co2e_embodied_kg",

@@ -140,7 +140,7 @@ BAD = [
         "raise --gpus or use --precision fp8/int4",
     ),
     (["--tokens-out", "100"], "model size unknown", "give --params (e.g. 70B) or --model PRESET"),
-    (["--model", "gpt5"], "unknown model 'gpt5'", "did you mean: "),
+    (["--model", "gpt9"], "unknown model 'gpt9'", "did you mean: "),
     (["--params", "7B", "--precision", "fp2"], "--precision: unknown 'fp2'", "use one of bf16"),
     (["--params", "7B", "--utilisation", "1.5"], "--utilisation must be in (0, 1]", "e.g. 0.4"),
 ]

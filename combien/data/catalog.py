@@ -211,6 +211,28 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class SizeEstimate:
+    """A served model's size where its maker publishes none (or open weights' published one):
+    total and active parameters with their 90% range, dense or mixture of experts."""
+
+    id: str
+    aliases: tuple[str, ...]
+    name: str
+    provider: str
+    architecture: str
+    params: float
+    params_low: float | None
+    params_high: float | None
+    active_params: float | None
+    active_low: float | None
+    active_high: float | None
+    basis: str
+    source: str
+    as_of: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class Architecture:
     id: str
     params: float | None
@@ -403,6 +425,12 @@ def conventions() -> Table[Convention]:
 @functools.cache
 def models() -> Table[ModelPreset]:
     return Table("model", _load("models.csv", ModelPreset))
+
+
+@functools.cache
+def size_estimates() -> Table[SizeEstimate]:
+    """Sizes of served models, estimated where unpublished (size_estimates.csv)."""
+    return Table("served model", _load("size_estimates.csv", SizeEstimate))
 
 
 @functools.cache

@@ -38,14 +38,23 @@ def _time(x: Inputs, out: Outputs) -> None:
 def _serving_time(x: Inputs, out: Outputs) -> None:
     """One request: replica-seconds, then the accelerator-hours provisioned for it (idle time
     included) and the accelerators' energy, busy and idle."""
-    if "decode_bytes" not in x:
+    if "kv_bytes_per_token" not in x:
         return
+    read = serving.decode_bytes(
+        x["params"],
+        x["active_params"],
+        x["batch"],
+        x["weight_bytes"],
+        x["tokens_in"],
+        x["tokens_out"],
+        x["kv_bytes_per_token"],
+    )
     replica_s = serving.request_replica_s(
         serving.prefill_s(
             x["active_params"], x["tokens_in"], x["gpus"], x["peak_flops"], x["prefill_mfu"]
         ),
         serving.decode_step_s(
-            x["decode_bytes"],
+            read,
             serving.decode_flop(x["active_params"], x["batch"]),
             x["gpus"],
             x["bandwidth_bps"],

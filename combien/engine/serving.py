@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from combien.units import BYTES_PER_GB, SECONDS_PER_HOUR
 
 if TYPE_CHECKING:
@@ -59,6 +61,22 @@ def decode_step_s(
     memory = bytes_per_step / (gpus * bandwidth_bps * bw_efficiency)
     compute = flop_per_step / (gpus * peak_flops * decode_mfu)
     return memory + compute
+
+
+def decode_bytes(
+    params: Q,
+    active_params: Q,
+    batch: Q,
+    weight_bytes: Q,
+    tokens_in: Q,
+    tokens_out: Q,
+    kv_bytes_per_token: Q,
+) -> Q:
+    """Bytes one decode step reads = the weights the batch activates, min(N_total, batch ·
+    N_active) × bytes per weight (a mixture of experts reads only the experts its tokens route
+    to), + the batch's KV cache at mean context, batch × (tokens in + tokens out / 2) × KV bytes."""
+    weights = np.minimum(params, batch * active_params) * weight_bytes
+    return weights + batch * (tokens_in + tokens_out / 2) * kv_bytes_per_token
 
 
 def decode_flop(active_params: Q, batch: Q) -> Q:

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from typing import Generic, TypeVar
 
 from combien.data import catalog
+from combien.errors import UnknownNameError
 from combien.provenance import Assumption, Assumptions, Caveat
 from combien.resolve.spec import Spec
 
@@ -70,7 +71,7 @@ class Resolver(Generic[SpecT]):
         self.values: dict[str, Assumption] = {}
         self.labels: dict[str, str] = {}
         self.warnings: list[Caveat] = []
-        self.preset = catalog.models().get(spec.model) if spec.model else None
+        self.preset = _preset(spec.model, preset_describes_run)
         #: the preset's run (hardware, compute, dates) applies; a served model takes its size only
         self.run_preset = self.preset if preset_describes_run else None
         self.convention = catalog.conventions().get(str(self.option("convention") or "full"))
@@ -146,6 +147,18 @@ class Resolver(Generic[SpecT]):
     @property
     def tolerance(self) -> float:
         return catalog.default("consistency_tolerance").value
+
+
+def _preset(model: str | None, describes_run: bool) -> catalog.ModelPreset | None:
+    """The --model row; a served model may instead be one of size_estimates.csv only."""
+    if not model:
+        return None
+    if not describes_run and model not in catalog.models():
+        if model in catalog.size_estimates():
+            return None
+        suggestions = catalog.models().suggest(model) + catalog.size_estimates().suggest(model)
+        raise UnknownNameError("model", model, suggestions[:3])
+    return catalog.models().get(model)
 
 
 def default_assumption(

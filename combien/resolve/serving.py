@@ -22,7 +22,7 @@ from combien.resolve.resolver import (
     scaled_assumption,
 )
 from combien.resolve.spec import InferenceRun
-from combien.units import BYTES_PER_GB, BYTES_PER_PARAM, BYTES_PER_TB, SECONDS_PER_DAY
+from combien.units import BYTES_PER_GB, BYTES_PER_PARAM, BYTES_PER_TB, SECONDS_PER_DAY, count
 
 #: serving hardware when none is given: the H100 SXM, EcoLogits' reference GPU (its methodology
 #: fits ML.ENERGY measurements on H100); the bill warns that it was assumed
@@ -85,19 +85,56 @@ def resolve_serving(run: InferenceRun) -> Serving:
 
 
 def model_size(r: Resolver[InferenceRun]) -> None:
+    """Total and active parameters: the user's, else the preset's published size, else the
+    catalog's estimate for a model whose maker publishes none (with its range, and a warning)."""
     run, preset = r.spec, r.preset
-    params = run.params or (preset.params if preset else None)
-    if not params:
+    if run.params:
+        r.put("params", run.params, "parameters", USER)
+        r.put("active_params", run.active_params or run.params, "parameters", USER)
+        return
+    if preset and preset.params:
+        r.put("params", preset.params, "parameters", PRESET)
+        r.put("active_params", preset.active_params or preset.params, "parameters", PRESET)
+        return
+    estimate = size_estimate(r.spec.model)
+    if estimate is None:
         raise IncompleteError(
             "model size unknown — give --params (e.g. 70B) or --model PRESET (`combien data "
             "models`)"
         )
-    active = (
-        run.active_params or (preset.active_params if preset and not run.params else None) or params
+    source = f"size_estimates:{estimate.id} — {estimate.source}"
+    r.labels.setdefault("model", estimate.id)
+    r.values["params"] = Assumption(
+        estimate.params, "parameters", source, CATALOG, estimate.params_low, estimate.params_high
     )
-    origin = USER if run.params else PRESET
-    r.put("params", params, "parameters", origin)
-    r.put("active_params", active, "parameters", origin)
+    if estimate.architecture == "moe" and estimate.active_params:
+        r.values["active_params"] = Assumption(
+            estimate.active_params,
+            "parameters",
+            source,
+            CATALOG,
+            estimate.active_low,
+            estimate.active_high,
+        )
+    else:
+        r.values["active_params"] = r.values["params"]
+    if estimate.basis != "published":
+        low, high = (r.values["active_params"].low, r.values["active_params"].high)
+        span = f" ({count(low)}–{count(high)} active)" if low and high else ""
+        r.warn(
+            "estimated-size",
+            f"{estimate.name}'s size is not published: {count(estimate.params)} parameters"
+            f"{span}, {'a mixture of experts' if estimate.architecture == 'moe' else 'dense'}, "
+            f"is an estimate from {estimate.basis} (EcoLogits) — pass --params and "
+            "--active-params if you know better",
+        )
+
+
+def size_estimate(model: str | None) -> catalog.SizeEstimate | None:
+    """The size_estimates.csv row of a model id or alias, if any."""
+    if model and model in catalog.size_estimates():
+        return catalog.size_estimates().get(model)
+    return None
 
 
 def request(r: Resolver[InferenceRun]) -> None:
@@ -134,14 +171,11 @@ def sized_replica(r: Resolver[InferenceRun], hw: catalog.Hardware) -> dict[str, 
     params, active, batch, tokens_in, tokens_out = (
         r.values[n].value for n in ("params", "active_params", "batch", "tokens_in", "tokens_out")
     )
-    kv = kv_per_token(r, params)
+    kv = kv_per_token(r, params, active)
     memory = equations.replica_memory_gb(params, weight_bytes, batch, tokens_in + tokens_out, kv)
     gpus = replica_gpus(r, hw, memory, params * weight_bytes / BYTES_PER_GB, batch)
-    r.values["decode_bytes"] = Assumption(
-        min(params, batch * active) * weight_bytes + batch * (tokens_in + tokens_out / 2) * kv,
-        "B",
-        "derived: weights read once per step + the batch's KV cache at mean context",
-        DERIVED,
+    r.values["weight_bytes"] = Assumption(
+        weight_bytes, "B/parameter", f"{precision} weights (by definition of the format)", DERIVED
     )
     return {
         "gpus_per_replica": gpus,
@@ -197,19 +231,29 @@ def replica_gpus(
     return gpus
 
 
-def kv_per_token(r: Resolver[InferenceRun], params: float) -> float:
-    """KV cache bytes per token: from the model's architecture, else from its size."""
+def kv_per_token(r: Resolver[InferenceRun], params: float, active: float) -> float:
+    """KV cache bytes per token: from the model's architecture (layers × KV heads × head size,
+    grouped-query and latent attention included), else estimated from its size — for a mixture
+    of experts from its active parameters, which measure the attention layers' width."""
     kv_bytes = BYTES_PER_PARAM["bf16"]
     arch = catalog.architecture(r.preset.id) if r.preset else None
     if arch is not None and not r.spec.params:
-        return equations.kv_bytes_per_token(arch.layers, arch.kv_heads, arch.head_dim, kv_bytes)
+        kv = equations.kv_bytes_per_token(arch.layers, arch.kv_heads, arch.head_dim, kv_bytes)
+        source = f"architectures:{arch.id} — {arch.source}"
+        r.values["kv_bytes_per_token"] = Assumption(kv, "B/token", source, CATALOG)
+        return kv
     ratio = catalog.default("kv_elements_per_param")
+    basis = active if active < params else params
+    kv = ratio.value * basis * kv_bytes
+    which = "active parameters" if active < params else "parameters"
     r.warn(
         "estimated-kv",
-        f"model shape unknown: KV cache per token estimated from the parameter count "
-        f"({ratio.source})",
+        f"model shape unknown: KV cache per token estimated from the {which} ({ratio.source})",
     )
-    return ratio.value * params * kv_bytes
+    r.values["kv_bytes_per_token"] = Assumption(
+        kv, "B/token", f"defaults:{ratio.id} × {which} × 2 bytes — {ratio.source}", DERIVED
+    )
+    return kv
 
 
 def requests_per_day(r: Resolver[InferenceRun]) -> float | None:

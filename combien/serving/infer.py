@@ -65,6 +65,8 @@ class InferenceBill:
             if lines is None:
                 return None
             out: JSON = {k: v.to_dict() for k, v in lines.items()}
+            # the three scopes of energy: accelerators, server (IT), facility
+            out["gpu_energy_kwh"] = out.get("accelerator_energy_kwh")
             out["co2e_kg"] = out.get("co2e_total_kg")
             out["water_l"] = out.get("water_total_l")
             return out

@@ -313,10 +313,26 @@ def _water_per_queries(rule: ClaimRule) -> Finding:
             f"{request.id}: {request.value} kWh per request — {request.source}",
             "water = E × (WUE + PUE × EWIF) at Li et al.'s U.S.-average, Washington and "
             "Ireland data centres (Table 1)",
+            _today("gpt-4o"),
         ),
         f"{per_bottle['us-average']:.1f} requests per 500 mL on U.S. average, from "
         f"{min(values):.1f} to {max(values):.1f} by location (the paper now says "
         f"{now_low:.0f}–{now_high:.0f})",
+    )
+
+
+def _today(model: str) -> str:
+    """A served model of today, on combien's serving model, for comparison."""
+    from combien.serving.infer import infer
+
+    bill = infer(model=model, location="US", samples=2000)
+    bottle, water = _need(bill.requests_per_500ml), bill.per_request
+    onsite, offsite = water["water_onsite_l"].value, water["water_offsite_l"].value
+    return (
+        f"today, {bill.labels['model']} at its estimated size on {bill.labels['hardware']} "
+        f"in the U.S. (combien infer, {bill.samples:,} samples): {bottle.value:.0f} requests "
+        f"per 500 mL [{bottle.low:.0f}–{bottle.high:.0f}]; per request "
+        f"{quantity(onsite, 'L')} on-site + {quantity(offsite, 'L')} off-site"
     )
 
 

@@ -1,0 +1,106 @@
+"""Serving closed and frontier models: sizes estimated with their source and range, the KV cache
+from the model's shape (active parameters for a mixture of experts), three scopes of energy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from combien.data import catalog
+from combien.engine import serving
+from combien.errors import UnknownNameError
+from combien.serving.infer import infer
+
+KV_RATIO = 2.34e-6  # defaults.csv kv_elements_per_param: Llama-3-70B's 163,840 elements ÷ 70e9
+
+
+def test_every_size_estimate_is_sourced_and_ordered() -> None:
+    rows = list(catalog.size_estimates())
+    assert len(rows) >= 20
+    for row in rows:
+        assert row.source and row.as_of, row.id
+        assert row.architecture in ("dense", "moe"), row.id
+        if row.architecture == "moe":
+            assert row.active_params is not None and row.active_params < row.params, row.id
+        for low, mid, high in (
+            (row.params_low, row.params, row.params_high),
+            (row.active_low, row.active_params, row.active_high),
+        ):
+            if low is not None and high is not None and mid is not None:
+                assert low < mid < high, row.id
+
+
+@pytest.mark.parametrize(
+    ("model", "total", "active_low", "active_high"),
+    [  # EcoLogits' repository (models.json, 2025-11): total, and 10–30% of it active
+        ("gpt-4o", 440e9, 44e9, 132e9),
+        ("claude-3.5-sonnet", 440e9, 44e9, 132e9),
+        ("claude-3-opus", 2000e9, 200e9, 600e9),
+        ("gpt-4", 1760e9, 176e9, 528e9),
+    ],
+)
+def test_closed_models_are_served_with_an_estimated_size(
+    model: str, total: float, active_low: float, active_high: float
+) -> None:
+    bill = infer(model=model, samples=500)
+    params, active = bill.inputs["params"], bill.inputs["active_params"]
+    assert params.value == total and params.origin == "catalog"
+    assert (active.low, active.high) == (active_low, active_high)
+    # the geometric mean of the bounds, written to 4 significant digits in the CSV
+    assert active.value == pytest.approx((active_low * active_high) ** 0.5, rel=1e-3)
+    assert "EcoLogits" in active.source
+    assert "estimated-size" in [w.code for w in bill.warnings]
+    # three scopes: facility = IT × PUE, IT = accelerators × server overhead (central values)
+    line: dict[str, Any] = bill.to_dict()["per_request"]  # type: ignore[assignment]
+    gpu, it, facility = (
+        line[k]["value"] for k in ("gpu_energy_kwh", "it_energy_kwh", "energy_kwh")
+    )
+    assert it == pytest.approx(gpu * bill.inputs["server_overhead"].value)
+    assert facility == pytest.approx(it * bill.inputs["pue"].value)
+    bottle = bill.requests_per_500ml
+    assert bottle is not None and bottle.low < bottle.value < bottle.high
+
+
+def test_a_served_model_known_by_its_api_name() -> None:
+    bill = infer(model="gpt-4o-mini-2024-07-18", samples=100)
+    assert bill.labels["model"] == "gpt-4o-mini"
+    params = bill.inputs["params"]
+    assert (params.low, params.high) == (8e9, 28e9)  # dense, 8–28B in EcoLogits
+    assert bill.inputs["active_params"] == params
+
+
+def test_open_weights_sizes_are_published_not_estimated() -> None:
+    bill = infer(model="gpt-oss-120b", samples=100)
+    assert bill.inputs["params"].value == 117e9 and bill.inputs["active_params"].value == 5.1e9
+    assert "estimated-size" not in [w.code for w in bill.warnings]
+
+
+def test_unknown_served_model_suggests_from_both_tables() -> None:
+    with pytest.raises(UnknownNameError, match="did you mean"):
+        infer(model="gpt-4oo")
+
+
+def test_moe_kv_cache_from_active_parameters() -> None:
+    # DeepSeek-V3's size without its architecture: 671B total, 37B active
+    bill = infer(params="671B", active_params="37B", samples=100)
+    assert bill.inputs["kv_bytes_per_token"].value == pytest.approx(KV_RATIO * 37e9 * 2)
+    dense = infer(params="70B", samples=100)
+    assert dense.inputs["kv_bytes_per_token"].value == pytest.approx(KV_RATIO * 70e9 * 2)
+
+
+def test_architecture_decides_the_kv_cache_when_known() -> None:
+    bill = infer(model="llama-3.1-70b", samples=100)
+    # Meta's config: 80 layers × 8 KV heads × 128 head size, K and V, 2 bytes each
+    assert bill.inputs["kv_bytes_per_token"].value == 2 * 80 * 8 * 128 * 2
+
+
+def test_decode_reads_only_the_experts_a_batch_routes_to() -> None:
+    # 1 request of a 440B MoE with 76B active reads 76B weights; 64 requests read all 440B
+    kv = 0.0
+    one = serving.decode_bytes(440e9, 76e9, 1, 2, 1000, 500, kv)
+    many = serving.decode_bytes(440e9, 76e9, 64, 2, 1000, 500, kv)
+    assert one == 76e9 * 2 and many == 440e9 * 2
+    samples = serving.decode_bytes(440e9, np.array([44e9, 132e9]), 4, 1, 0, 0, kv)
+    assert list(samples) == [176e9, 440e9]
