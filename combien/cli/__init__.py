@@ -2,41 +2,51 @@
 """Command line: a thin shell over the library. Each command parses, calls one function, renders.
 
 Errors are one line on stderr with exit code 2 — never a traceback. The commands live in the
-modules of this package, by domain; `_app` holds the application and the shared options.
+modules of this package, by domain; `_app` holds the typer application and the shared options.
+`estimate` and `infer` take a quick path that reads their options without building the typer
+application (`_quick`); anything else, `--help` included, goes through typer.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from combien.cli._app import app
 from combien.errors import CombienError
 
-# the commands register in this order, which is the order of `combien --help`
-from combien.cli import training
-from combien.cli import serving
-from combien.cli import tracking
-from combien.cli import field
-from combien.cli import data
+if TYPE_CHECKING:
+    import typer
 
-__all__ = ["app", "data", "field", "main", "serving", "tracking", "training"]
+__all__ = ["app", "main"]
+
+
+def application() -> typer.Typer:
+    """The typer application with every command registered, in the order of `combien --help`."""
+    from combien.cli._app import app
+
+    # the commands register as they are imported: this is the order of `combien --help`
+    from combien.cli import training  # noqa: F401
+    from combien.cli import serving  # noqa: F401
+    from combien.cli import tracking  # noqa: F401
+    from combien.cli import field  # noqa: F401
+    from combien.cli import data  # noqa: F401
+
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return application()
+    raise AttributeError(f"module 'combien.cli' has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app, turns every known error into one line and exit code 2."""
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        result = app(args=argv, prog_name="combien", standalone_mode=False)
+        return _run(args)
     except CombienError as exc:
         sys.stderr.write(f"combien: error: {exc}\n")
-        return 2
-    except typer.Abort:
-        sys.stderr.write("combien: aborted\n")
-        return 130
-    except typer.exceptions.TyperException as exc:  # usage errors from the parser
-        message = " ".join(exc.format_message().split())
-        sys.stderr.write(f"combien: error: {message} (see combien --help)\n")
         return 2
     except KeyboardInterrupt:
         return 130
@@ -44,19 +54,38 @@ def main(argv: list[str] | None = None) -> int:
         where = f": {exc.filename}" if exc.filename else ""
         sys.stderr.write(f"combien: error: {exc.strerror or exc}{where}\n")
         return 2
-    except Exception as exc:  # a store that cannot be opened, or a bug: still one line
-        import sqlite3
+    except Exception as exc:  # the parser's, a store that cannot be opened, or a bug: one line
+        return _other_error(exc)
 
-        if isinstance(exc, sqlite3.Error):
-            sys.stderr.write(
-                f"combien: error: the run store cannot be used ({exc}) — check --db or COMBIEN_DB\n"
-            )
-            return 2
-        sys.stderr.write(
-            f"combien: internal error: {type(exc).__name__}: {exc} — please report it\n"
-        )
-        return 1
+
+def _run(args: list[str]) -> int:
+    from combien.cli import _quick
+
+    if _quick.run(args):
+        return 0
+    result = application()(args=args, prog_name="combien", standalone_mode=False)
     return result if isinstance(result, int) else 0
+
+
+def _other_error(exc: Exception) -> int:
+    import sqlite3
+
+    import typer
+
+    if isinstance(exc, typer.Abort):
+        sys.stderr.write("combien: aborted\n")
+        return 130
+    if isinstance(exc, typer.exceptions.TyperException):  # usage errors from the parser
+        message = " ".join(exc.format_message().split())
+        sys.stderr.write(f"combien: error: {message} (see combien --help)\n")
+        return 2
+    if isinstance(exc, sqlite3.Error):
+        sys.stderr.write(
+            f"combien: error: the run store cannot be used ({exc}) — check --db or COMBIEN_DB\n"
+        )
+        return 2
+    sys.stderr.write(f"combien: internal error: {type(exc).__name__}: {exc} — please report it\n")
+    return 1
 
 
 if __name__ == "__main__":

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import inspect
-import sys
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
+from combien.cli._output import Format, emit, given, print_renderable
 from combien.fields import INPUTS, METHOD, Field
 
-if TYPE_CHECKING:
-    from combien.results.document import Document
+__all__ = [
+    "TRACKING",
+    "DbOpt",
+    "Format",
+    "FormatOpt",
+    "SamplesOpt",
+    "SeedOpt",
+    "SpecOpt",
+    "app",
+    "data_app",
+    "emit",
+    "given",
+    "option",
+    "print_renderable",
+    "runs_app",
+    "with_fields",
+]
 
 app = typer.Typer(
     name="combien",
@@ -30,12 +44,6 @@ runs_app = typer.Typer(
     help="Tracked runs in the store: list, show, export, compare.", no_args_is_help=True
 )
 app.add_typer(runs_app, name="runs")
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
 
 
 def option(help_text: str, panel: str) -> Any:
@@ -93,25 +101,3 @@ def _field_parameter(field: Field, help_text: str) -> inspect.Parameter:
         default=None,
         annotation=Annotated[kind, option(help_text, field.panel)],
     )
-
-
-def given(fields: dict[str, Any]) -> dict[str, Any]:
-    """The options the user gave (typer passes None for the others)."""
-    return {k: v for k, v in fields.items() if v is not None}
-
-
-def emit(result: Document, output_format: Format, stream: TextIO | None = None) -> None:
-    """Write a result as JSON, markdown or a terminal table (to stdout, or to `stream`)."""
-    out = stream or sys.stdout
-    if output_format is Format.json:
-        out.write(result.to_json() + "\n")
-    elif output_format is Format.markdown:
-        out.write(result.to_markdown())
-    else:
-        print_renderable(result.to_table(), stream)
-
-
-def print_renderable(renderable: Any, stream: TextIO | None = None) -> None:
-    from rich.console import Console
-
-    Console(file=stream).print(renderable)

@@ -15,6 +15,7 @@ from combien.cli._app import (
     given,
     with_fields,
 )
+from combien.cli._quick import infer_result
 from combien.resolve.spec import InferenceRun
 
 
@@ -31,9 +32,5 @@ def infer(
     **fields: Any,
 ) -> None:
     """The cost of serving a model: per request, per 1,000, per day and per year."""
-    from combien.resolve.spec import read_yaml
-    from combien.serving.infer import infer as run_infer
-
-    data = read_yaml(spec) if spec else {}
-    flags = given({**fields, "samples": samples, "seed": seed})
-    emit(run_infer(InferenceRun.parse({**data, **flags})), output_format)
+    options = given({**fields, "spec": spec, "samples": samples, "seed": seed})
+    emit(infer_result(options), output_format)

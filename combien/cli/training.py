@@ -18,6 +18,7 @@ from combien.cli._app import (
     option,
     with_fields,
 )
+from combien.cli._quick import estimate_result
 from combien.errors import InputError
 from combien.fields import HARDWARE_TIME, TRAFFIC
 from combien.resolve.spec import InferenceRun, TrainingRun
@@ -33,11 +34,8 @@ def estimate(
     **fields: Any,
 ) -> None:
     """Estimate the bill of a training run: compute, time, energy, carbon, water, dollars."""
-    from combien.training.estimate import estimate as run_estimate
-
-    flags = given({**fields, "samples": samples, "seed": seed})
-    run = TrainingRun.from_yaml(spec).merged(**flags) if spec else TrainingRun.parse(flags)
-    emit(run_estimate(run), output_format)
+    options = given({**fields, "spec": spec, "samples": samples, "seed": seed})
+    emit(estimate_result(options), output_format)
 
 
 _TRAINING = (

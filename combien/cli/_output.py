@@ -1,0 +1,38 @@
+"""How the commands print their results (no typer here: the quick path uses it too)."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from combien.results.document import Document
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+def given(fields: dict[str, Any]) -> dict[str, Any]:
+    """The options the user gave (typer passes None for the others)."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def emit(result: Document, output_format: Format, stream: TextIO | None = None) -> None:
+    """Write a result as JSON, markdown or a terminal table (to stdout, or to `stream`)."""
+    out = stream or sys.stdout
+    if output_format is Format.json:
+        out.write(result.to_json() + "\n")
+    elif output_format is Format.markdown:
+        out.write(result.to_markdown())
+    else:
+        print_renderable(result.to_table(), stream)
+
+
+def print_renderable(renderable: Any, stream: TextIO | None = None) -> None:
+    from rich.console import Console
+
+    Console(file=stream).print(renderable)
