@@ -1,0 +1,74 @@
+"""Lists of catalog ids as a user gives them: each id checked (every unknown one named, with
+suggestions, in one message), repeats found by the row they name (`h100` and `h100-sxm` are one
+chip), the catalog's own id kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from combien.data import catalog
+from combien.errors import InputError, UnknownNameError
+from combien.fields import flag
+from combien.provenance import Caveat
+
+#: input fields whose values are catalog ids, and the table that holds them
+TABLES: dict[str, Callable[[], catalog.Table[Any]]] = {
+    "hardware": catalog.hardware,
+    "location": catalog.locations,
+    "facility": catalog.facilities,
+    "model": catalog.models,
+    "convention": catalog.conventions,
+    "energy": catalog.energy_sources,
+}
+#: who owns the chips when no cloud provider rents them (plan)
+OWNED = "owned"
+
+
+def providers() -> tuple[str, ...]:
+    """Every provider of cloud_prices.csv, in the order of the file."""
+    return tuple(dict.fromkeys(p.provider for p in catalog.cloud_prices()))
+
+
+def canonical(field: str, value: str) -> str:
+    """The catalog id a value names (UnknownNameError with suggestions when none)."""
+    if field in TABLES:
+        return str(TABLES[field]().get(value).id)
+    if field == "provider":
+        known = (*providers(), OWNED)
+        if value.lower() in known:
+            return value.lower()
+        raise UnknownNameError("provider", value, [p for p in known if value.lower() in p][:3])
+    return value
+
+
+def id_list(
+    field: str, values: Iterable[str], option: str | None = None
+) -> tuple[list[str], list[Caveat]]:
+    """The catalog ids of a list (in the given order, each once) and a warning per repeat;
+    every unknown id of the list in one InputError."""
+    name = option or flag(field)
+    ids: list[str] = []
+    warnings: list[Caveat] = []
+    unknown: list[str] = []
+    for value in values:
+        try:
+            row = canonical(field, value)
+        except UnknownNameError as exc:
+            unknown.append(str(exc))
+            continue
+        if row in ids:
+            warnings.append(
+                Caveat("repeated", f"{name} names {row} more than once: it is counted once")
+            )
+            continue
+        ids.append(row)
+    if unknown:
+        raise InputError(f"{name}: " + "; ".join(unknown), field=field)
+    return ids, warnings
+
+
+def split(values: str | Sequence[str]) -> list[str]:
+    """'FR,US-VA' or ['FR', 'US-VA'] → ['FR', 'US-VA'] (blank items dropped)."""
+    items = [values] if isinstance(values, str) else list(values)
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
