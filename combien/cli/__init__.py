@@ -26,6 +26,7 @@ def application() -> typer.Typer:
 
     # the commands register as they are imported: this is the order of `combien --help`
     from combien.cli import training  # noqa: F401
+    from combien.cli import planning  # noqa: F401
     from combien.cli import serving  # noqa: F401
     from combien.cli import tracking  # noqa: F401
     from combien.cli import field  # noqa: F401
