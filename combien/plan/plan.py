@@ -294,8 +294,7 @@ def _group(
         return []
     examples: tuple[str, ...]
     if closest:
-        index = index[np.argsort(grid.values[closest][index], kind="stable")]
-        examples = (_describe(grid, int(index[0])),)
+        examples = (_describe(grid, _closest(grid, index, closest)),)
     else:
         examples = tuple(sorted({grid.hardware[int(h)] for h in grid.hw[index]})[:5])
     return [Dropped(code, reason, len(index), examples)]
@@ -326,7 +325,7 @@ def _binding(
     index = np.flatnonzero(ok)
     if len(index) == 0:
         return "no configuration can be priced and computed within the restrictions"
-    best = int(index[np.argmin(grid.values[objective][index])])
+    best = _closest(grid, index, objective)
     value = float(grid.values[objective][best])
     name = "wall_days" if objective == "wall_hours" else objective
     shown = value / HOURS_PER_DAY if objective == "wall_hours" else value
@@ -347,11 +346,19 @@ def _binding(
         "co2e-max": "raise --co2e-max or relax the other limits",
         "water-max": "raise --water-max or relax the other limits",
     }[code]
+    needs = "" if code == "deadline" else f", {objective_text(name, shown)}"
     return (
         f"no configuration meets {_describe_limit(code, bound)}{within}: the {best_word}, "
-        f"{_describe(grid, best)}, needs {objective_text(name, shown)} "
-        f"({shown / limit:.2f}× the limit) — {hint}"
+        f"{_describe(grid, best)}{needs} ({shown / limit:.2f}× the limit) — {hint}"
     )
+
+
+def _closest(grid: Grid, index: np.ndarray, objective: str) -> int:
+    """The configuration of `index` lowest in `objective`, ties broken by the others in
+    OBJECTIVES order (as the plan's best options are)."""
+    order = [objective, *(k for k in SEARCHED if k != objective)]
+    keys = [grid.values[k][index] for k in reversed(order)]
+    return int(index[np.lexsort(keys)[0]])
 
 
 def _describe_limit(code: str, bound: float) -> str:

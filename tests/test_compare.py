@@ -1,0 +1,173 @@
+"""compare: variants through the one resolver and chain, side by side; differences over common
+random numbers, so that "B is lower than A" comes with the share of draws in which it is."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from combien.data import catalog
+from combien.errors import InputError
+from combien.fields import TRAINING_LINES
+from combien.plan.compare import compare
+from combien.results.document import Document
+from combien.training.estimate import estimate
+
+GRID_FR = catalog.locations().get("FR").grid_gco2e_per_kwh  # 56.0 g/kWh, Ember 2023
+GRID_VA = catalog.locations().get("US-VA").grid_gco2e_per_kwh  # 244.8 g/kWh, eGRID2023
+
+
+@pytest.fixture(scope="module")
+def fr_va() -> Any:
+    return compare(model="llama-3.1-405b", location=["FR", "US-VA"])
+
+
+def test_each_column_is_the_estimate_of_its_variant(fr_va: Any) -> None:
+    assert [v.name for v in fr_va.variants] == ["FR", "US-VA"]
+    for variant, location in zip(fr_va.variants, ("FR", "US-VA"), strict=True):
+        alone = estimate(model="llama-3.1-405b", location=location)
+        assert variant.bill.to_dict() == alone.to_dict()
+        assert variant.varies == {"location": location}
+
+
+def test_grid_ratio_and_common_draws(fr_va: Any) -> None:
+    fr, va = (v.bill for v in fr_va.variants)
+    diff = fr_va.difference("US-VA", "co2e_operational_kg")
+    # same facility energy, carbon = energy × grid: the ratio is that of the grids
+    # (244.8 / 56.0 = 4.37, eGRID2023 Virginia over Ember 2023 France)
+    assert diff.ratio == pytest.approx(GRID_VA / GRID_FR, rel=1e-12)
+    assert diff.value == pytest.approx(va.co2e_operational_kg.value - fr.co2e_operational_kg.value)
+    # both grids carry the same relative range (grid_rel) and the same draw of it, and the
+    # energy draws are common: in every draw US-VA = 4.37 × FR, so the difference is
+    # (4.37 − 1) × FR's draw, its P5 and P95 those of FR times 3.37, higher in every draw
+    scale = GRID_VA / GRID_FR - 1
+    assert diff.low == pytest.approx(scale * fr.co2e_operational_kg.low, rel=1e-9)
+    assert diff.high == pytest.approx(scale * fr.co2e_operational_kg.high, rel=1e-9)
+    assert (diff.p_lower, diff.p_higher) == (0.0, 1.0)
+    assert diff.verdict("kg") == "higher in 100% of draws"
+
+
+def test_shared_inputs_give_no_difference(fr_va: Any) -> None:
+    # the energy is uncertain (MFU, power fraction, PUE...) but the same in both places: with
+    # common draws its difference is exactly 0 in every draw, not a spread around 0
+    for key in ("chip_hours", "wall_hours", "energy_kwh", "co2e_embodied_kg"):
+        diff = fr_va.difference("US-VA", key)
+        assert (diff.value, diff.low, diff.high) == (0.0, 0.0, 0.0), key
+        assert (diff.p_lower, diff.p_higher) == (0.0, 0.0)
+    assert fr_va.variants[0].bill.energy_kwh.low < fr_va.variants[0].bill.energy_kwh.high
+
+
+def test_commitment_cheaper_in_the_share_its_range_implies() -> None:
+    # AWS p4d (A100 40GB, us-east-1): on demand $4.10, 3-yr $1.45 per GPU-hour; each price's
+    # range spans every listed price, $1.45–$4.10. With the same draw z of the price: the 3-yr
+    # price is below the on-demand one unless |z| > 1.645 (one is then at the other's end),
+    # so it is cheaper in 90% of draws (the chip-hours, shared, do not change the sign)
+    result = compare(
+        params="7B",
+        tokens="1T",
+        hardware="a100-40gb",
+        chips=512,
+        location="aws:us-east-1",
+        commitment=["on-demand", "3y"],
+    )
+    diff = result.difference("3y", "cost_cloud_usd")
+    assert diff.ratio == pytest.approx(1.45 / 4.10)
+    assert diff.p_lower == pytest.approx(0.90, abs=0.01)
+    assert diff.verdict("USD") == "cheaper in 90% of draws"
+
+
+def test_several_lists_give_every_combination() -> None:
+    result = compare(
+        params="7B",
+        tokens="1T",
+        chips=256,
+        location=["FR", "US-VA"],
+        hardware=["h100-sxm", "a100-80gb"],
+        samples=100,
+    )
+    names = [v.name for v in result.variants]
+    assert names == ["FR · h100-sxm", "FR · a100-80gb", "US-VA · h100-sxm", "US-VA · a100-80gb"]
+    assert len(result.differences) == 3
+    # the same chip in another place takes the same time
+    assert result.difference("US-VA · h100-sxm", "wall_hours").value == 0
+
+
+def test_repeats_are_counted_once_and_unknown_ids_named() -> None:
+    result = compare(model="gpt-3", location=["FR", "US-VA", "France"], samples=100)
+    assert [v.name for v in result.variants] == ["FR", "US-VA"]
+    assert [w.message for w in result.warnings] == [
+        "--location names FR more than once: it is counted once"
+    ]
+    with pytest.raises(InputError) as error:
+        compare(model="gpt-3", location=["FRR", "US-VX"])
+    message = str(error.value)
+    assert message.startswith("--location: unknown location 'FRR' — did you mean: FR")
+    assert "; unknown location 'US-VX' — did you mean: US-VA" in message
+    with pytest.raises(InputError, match="at least two variants"):
+        compare(model="gpt-3", location=["FR", "FR"])
+
+
+def test_protocol_and_json_shape(fr_va: Any) -> None:
+    assert isinstance(fr_va, Document)
+    data = fr_va.to_dict()
+    assert data["schema"] == "combien.compare/1" and data["baseline"] == "FR"
+    assert [v["name"] for v in data["variants"]] == ["FR", "US-VA"]
+    assert data["variants"][1]["bill"]["schema"] == "combien.bill/1"
+    lines = data["differences"][0]["lines"]
+    assert set(lines) >= set(TRAINING_LINES)
+    assert lines["co2e_total_kg"]["p_higher"] == 1.0
+    markdown = fr_va.to_markdown()
+    assert "| line | FR | US-VA |" in markdown and "### Differences from FR" in markdown
+
+
+def test_csv_has_a_row_per_variant_and_line(fr_va: Any) -> None:
+    rows = list(csv.DictReader(io.StringIO(fr_va.to_csv())))
+    assert len(rows) == 2 * len(fr_va.keys)
+    va = {r["line"]: r for r in rows if r["variant"] == "US-VA"}
+    total = fr_va.difference("US-VA", "co2e_total_kg")
+    assert float(va["co2e_total_kg"]["diff_value"]) == pytest.approx(total.value)
+    assert float(va["co2e_total_kg"]["p_higher"]) == 1.0
+    assert all(r["diff_value"] == "" for r in rows if r["variant"] == "FR")
+
+
+def test_cli_compare_prints_both_and_the_co2e_difference(cli: Any, fr_va: Any) -> None:
+    result = cli("compare", "--model", "llama-3.1-405b", "--location", "FR,US-VA")
+    assert result.code == 0, result.err
+    assert "FR" in result.out and "US-VA" in result.out
+    assert "higher in 100% of draws" in result.out
+    data = cli("compare", "--model", "llama-3.1-405b", "--location", "FR,US-VA",
+               "--format", "json").json()  # fmt: skip
+    assert data == fr_va.to_dict()
+    rows = cli("compare", "--model", "gpt-3", "--location", "FR,US-VA", "--format", "csv").out
+    assert rows.startswith("variant,line,unit,value,low,high,diff_value")
+
+
+def test_cli_specs_are_variants(cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "iowa.yaml").write_text("model: gpt-3\nlocation: US-IA\n")
+    (tmp_path / "quebec.yaml").write_text("model: gpt-3\nlocation: CA-QC\n")
+    data = cli(
+        "compare",
+        "--spec",
+        str(tmp_path / "iowa.yaml"),
+        "--spec",
+        str(tmp_path / "quebec.yaml"),
+        "--format",
+        "json",
+    ).json()
+    assert [v["name"] for v in data["variants"]] == ["iowa", "quebec"]
+    grids = [v["bill"]["inputs"]["grid_gco2e_per_kwh"]["value"] for v in data["variants"]]
+    assert grids == [
+        catalog.locations().get("US-IA").grid_gco2e_per_kwh,
+        catalog.locations().get("CA-QC").grid_gco2e_per_kwh,
+    ]
+
+
+def test_cli_bad_lists_are_one_line(cli: Any) -> None:
+    result = cli("compare", "--model", "gpt-3", "--hardware", "h10,b20")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "unknown hardware 'h10' — did you mean: h100-sxm" in result.err
+    assert "unknown hardware 'b20'" in result.err
