@@ -233,6 +233,83 @@ class SizeEstimate:
 
 
 @dataclass(frozen=True)
+class MfuRun:
+    """A published training run with its model FLOP utilisation (mfu_runs.csv): what the MFU
+    model is fitted on and validated against."""
+
+    model: str
+    organization: str
+    date: str
+    hardware_name: str
+    hardware: str | None
+    kind: str
+    chips: float
+    params: float
+    flop: float | None
+    training_hours: float | None
+    chip_hours: float | None
+    precision: str | None
+    mfu: float
+    source: str
+    as_of: str
+
+
+@dataclass(frozen=True)
+class MfuTerm:
+    """One term of the fitted MFU model (mfu_fit.csv): log(MFU) = Σ coefficient × (x − center);
+    the rows `intercept` and `residual_sd` hold the constant and the spread of the residuals."""
+
+    term: str
+    center: float
+    coefficient: float
+    source: str
+    as_of: str
+
+
+@dataclass(frozen=True)
+class HardwareRule:
+    """The accelerator typical of an organisation and a date, for runs that do not say
+    (hardware_imputation.csv); the first matching row wins."""
+
+    organizations: tuple[str, ...]
+    start: str
+    end: str
+    hardware: str
+    source: str
+    as_of: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class ValidationRun:
+    """A published figure and the inputs a reader of the publication has
+    (validation_runs.csv); `inputs` are `key=value` pairs of a training spec."""
+
+    id: str
+    line: str
+    published: float
+    rounded_to: float
+    inputs: tuple[str, ...]
+    source: str
+    as_of: str
+    notes: str = ""
+
+    def spec(self) -> dict[str, str]:
+        return dict(pair.split("=", 1) for pair in self.inputs)
+
+
+@dataclass(frozen=True)
+class PrecisionSupport:
+    """The training number formats an accelerator computes natively (precisions.csv)."""
+
+    hardware: str
+    precisions: tuple[str, ...]
+    source: str
+    as_of: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class Architecture:
     id: str
     params: float | None
@@ -431,6 +508,36 @@ def models() -> Table[ModelPreset]:
 def size_estimates() -> Table[SizeEstimate]:
     """Sizes of served models, estimated where unpublished (size_estimates.csv)."""
     return Table("served model", _load("size_estimates.csv", SizeEstimate))
+
+
+@functools.cache
+def mfu_runs() -> tuple[MfuRun, ...]:
+    """Published runs with their MFU (mfu_runs.csv)."""
+    return _load("mfu_runs.csv", MfuRun)
+
+
+@functools.cache
+def mfu_fit() -> dict[str, MfuTerm]:
+    """The fitted MFU model's terms by name (mfu_fit.csv)."""
+    return {row.term: row for row in _load("mfu_fit.csv", MfuTerm)}
+
+
+@functools.cache
+def hardware_rules() -> tuple[HardwareRule, ...]:
+    """Typical accelerators by organisation and date (hardware_imputation.csv)."""
+    return _load("hardware_imputation.csv", HardwareRule)
+
+
+@functools.cache
+def validation_runs() -> tuple[ValidationRun, ...]:
+    """Published figures to check combien against (validation_runs.csv)."""
+    return _load("validation_runs.csv", ValidationRun)
+
+
+@functools.cache
+def precisions() -> dict[str, PrecisionSupport]:
+    """Native training precisions of each accelerator (precisions.csv), by hardware id."""
+    return {row.hardware: row for row in _load("precisions.csv", PrecisionSupport)}
 
 
 @functools.cache

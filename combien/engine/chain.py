@@ -22,7 +22,9 @@ def _time(x: Inputs, out: Outputs) -> None:
     if "chip_hours" in x:
         out["chip_hours"] = x["chip_hours"]
     elif "flop" in x and "peak_flops" in x and "mfu" in x:
-        out["chip_hours"] = compute.chip_hours_from_flop(x["flop"], x["peak_flops"], x["mfu"])
+        out["chip_hours"] = compute.chip_hours_from_flop(
+            x["flop"], x["peak_flops"], x["mfu"], x.get("goodput", 1.0)
+        )
     if "flop" in x:
         out["flop"] = x["flop"]
     if "chip_hours" in out and "chips" in x:

@@ -12,6 +12,7 @@ from combien.engine import compute as equations
 from combien.errors import ConflictError, IncompleteError, InputError
 from combien.provenance import Assumption, Assumptions
 from combien.resolve import site
+from combien.resolve.mfu import goodput_input, mfu_input, supported_precision
 from combien.resolve.resolver import (
     CATALOG,
     DEFAULT,
@@ -21,7 +22,7 @@ from combien.resolve.resolver import (
     scaled_assumption,
 )
 from combien.resolve.spec import TrainingRun
-from combien.units import HOURS_PER_DAY, KWH_PER_MWH
+from combien.units import HOURS_PER_DAY, KWH_PER_MWH, parse_date
 
 
 def resolve_training(
@@ -31,7 +32,12 @@ def resolve_training(
     where each value came from."""
     r = Resolver(run, measured)
     hw = site.hardware(r)
+    if hw is None:
+        hw = impute_hardware(r)
+    else:
+        say_which_part(r, hw)
     compute(r, hw)
+    plausible(r)
     efficiency(r)
     power(r, hw)
     site.site(r)
@@ -39,6 +45,84 @@ def resolve_training(
     site.money(r, hw)
     heat(r)
     return r.result()
+
+
+def impute_hardware(r: Resolver[TrainingRun]) -> catalog.Hardware | None:
+    """The accelerator typical of the run's organisation and date (hardware_imputation.csv),
+    where neither the user nor the preset names one; None without a date to go by."""
+    if r.field("it_energy_kwh") is not None:
+        return None
+    preset = r.run_preset
+    date = str(r.option("start") or (preset.date if preset else "") or "")
+    if not date:
+        return None
+    day = parse_date(date[:10] if len(date) >= 7 else date + "-01").isoformat()
+    organization = preset.organization if preset else ""
+    for rule in catalog.hardware_rules():
+        named = "*" in rule.organizations or any(
+            o.lower() in organization.lower() for o in rule.organizations
+        )
+        if named and rule.start <= day <= rule.end:
+            hw = catalog.hardware().get(rule.hardware)
+            r.labels["hardware"] = hw.id
+            r.labels["hardware_basis"] = "imputed"
+            rel = catalog.default("imputed_peak_rel")
+            r.warn(
+                "imputed-hardware",
+                f"no hardware given: {hw.id} is assumed, the accelerator typical of "
+                f"{organization or 'a run'} in {date[:7]} ({rule.source}); its peak FLOP/s "
+                f"is taken ×{rel.low:g}–{rel.high:g} — pass --hardware if known",
+            )
+            return hw
+    return None
+
+
+def say_which_part(r: Resolver[TrainingRun], hw: catalog.Hardware) -> None:
+    """A generic name (`a100`) read as one part of a family says which, and the others."""
+    got = r.field("hardware")
+    if not got or got[1] != USER:
+        return
+    typed = catalog.normalise(str(got[0]))
+    if typed == catalog.normalise(hw.id):
+        return
+    others = [h.id for h in catalog.hardware() if h.id != hw.id and h.id.startswith(typed)]
+    if others:
+        r.warn(
+            "hardware-alias",
+            f"{got[0]!r} is read as {hw.id} ({hw.name}); other parts: {', '.join(others)} "
+            "— pass the id to choose",
+        )
+
+
+def plausible(r: Resolver[TrainingRun]) -> None:
+    """Warn where the inputs give a wall-clock or a cluster no published run has had."""
+    v = r.values
+    chips = v["chips"].value if "chips" in v else None
+    largest = catalog.default("largest_cluster_chips").value
+    if chips and chips > largest:
+        r.warn(
+            "implausible-chips",
+            f"{chips:,.0f} accelerators: more than any known cluster ({largest:,.0f}) — "
+            "check --chips",
+        )
+    if "chip_hours" in v:
+        chip_hours = v["chip_hours"].value
+    elif all(k in v for k in ("flop", "peak_flops", "mfu", "goodput")):
+        chip_hours = equations.chip_hours_from_flop(
+            v["flop"].value, v["peak_flops"].value, v["mfu"].value, v["goodput"].value
+        )
+    else:
+        return
+    if not chips:
+        return
+    years = equations.wall_hours(chip_hours, chips) / catalog.default("hours_per_year").value
+    limit = catalog.default("wall_clock_plausible_max_years").value
+    if years > limit:
+        r.warn(
+            "implausible-time",
+            f"a wall-clock of {years:,.0f} years on {chips:,.0f} chips: longer than "
+            f"{limit:g} years, the inputs look wrong — check --chips, --params and --tokens",
+        )
 
 
 def efficiency(r: Resolver[TrainingRun]) -> None:
@@ -100,12 +184,19 @@ def compute(r: Resolver[TrainingRun], hw: catalog.Hardware | None) -> None:
         if has_it_energy:
             return
         raise IncompleteError(
-            "no hardware — pass --hardware ID (e.g. h100-sxm); `combien data hardware` lists them"
+            "no hardware — pass --hardware ID (e.g. h100-sxm); `combien data hardware` lists "
+            "them (or --start YYYY-MM to assume the frontier part of that date)"
         )
     peak = peak_flops(r, hw)
     if chip_hours is not None and flop is not None and peak is not None:
         chip_hours = check_mfu(r, flop, chip_hours, peak)
     if chip_hours is not None:
+        if "goodput" in r.given:
+            r.warn(
+                "goodput-unused",
+                "--goodput not used: the chip-hours are given, and a published duration "
+                "already includes the time lost to restarts and evaluation",
+            )
         return
     assert flop is not None
     if peak is None:
@@ -113,8 +204,11 @@ def compute(r: Resolver[TrainingRun], hw: catalog.Hardware | None) -> None:
             f"{hw.id} has no dense peak at {r.labels['precision']} — pass --precision "
             "with another format, or --chip-hours"
         )
+    if r.labels.get("hardware_basis") == "imputed":
+        peak = scaled_assumption(peak.value, "imputed_peak_rel", "FLOP/s", peak.source, CATALOG)
     r.values["peak_flops"] = peak
     r.values["mfu"] = mfu_input(r, hw)
+    r.values["goodput"] = goodput_input(r)
 
 
 def workload_flop(r: Resolver[TrainingRun]) -> float | None:
@@ -189,6 +283,7 @@ def chip_hours_input(r: Resolver[TrainingRun]) -> float | None:
 def peak_flops(r: Resolver[TrainingRun], hw: catalog.Hardware) -> Assumption | None:
     got = r.field("precision")
     precision = str(got[0]) if got else "bf16"
+    precision = supported_precision(r, hw, precision, given=got is not None)
     peak = hw.peak_flops(precision)
     if peak is None and not got:
         # Epoch AI's order when the precision is unknown: tensor BF16/FP16, TF32, FP32
@@ -207,33 +302,6 @@ def peak_flops(r: Resolver[TrainingRun], hw: catalog.Hardware) -> Assumption | N
         return None
     return Assumption(
         peak, "FLOP/s", f"hardware:{hw.id} ({precision} dense) — {hw.source}", CATALOG
-    )
-
-
-def mfu_input(r: Resolver[TrainingRun], hw: catalog.Hardware) -> Assumption:
-    got = r.number("mfu")
-    if got:
-        return Assumption(got[0], "fraction", r.source_of(got[1]), got[1])
-    if r.convention.mfu is not None:
-        return Assumption(
-            r.convention.mfu,
-            "fraction",
-            f"conventions:{r.convention.id} — {r.convention.source}",
-            DEFAULT,
-        )
-    r.warn(
-        "default-mfu",
-        f"MFU not given: {hw.mfu:.0%} ({hw.mfu_low:.0%}–"
-        f"{hw.mfu_high:.0%}) typical of {hw.id} is used; pass --mfu if you know it",
-    )
-    return Assumption(
-        hw.mfu,
-        "fraction",
-        f"hardware:{hw.id} — {hw.source}",
-        CATALOG,
-        hw.mfu_low,
-        hw.mfu_high,
-        1.0,
     )
 
 

@@ -1,0 +1,256 @@
+"""combien checked against published runs, with only what a user would know.
+
+Two reference sets, both data:
+
+- `validation_runs.csv`: published energy, carbon and cost figures, each with the inputs a
+  reader of the publication has (hardware, chips, days or chip-hours, the publication's counting
+  convention, a PUE or location where published) and nothing measured.
+- `mfu_runs.csv`: runs with a published compute, hardware, chips and duration. Their
+  accelerator-hours and wall-clock are derived from the compute, the MFU model and the goodput;
+  the MFU model is refitted without each run before it is checked (leave-one-out), so every
+  figure is out of sample.
+
+For each quantity: the median absolute error of the central value, the bias (median ratio − 1),
+the share of published figures inside combien's 90% range and the median width (high ÷ low).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from combien.data import catalog
+from combien.engine import compute as equations
+from combien.provenance import Assumptions
+from combien.resolve import mfu as utilisation
+from combien.resolve.spec import TrainingRun
+from combien.resolve.training import resolve_training
+from combien.results.document import JSON, dumps, markdown_table, rich_table
+from combien.training.estimate import bill_from
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+#: the quantities of the table, in order: (name, line of the bill)
+QUANTITIES = (
+    ("chip-hours from compute", "chip_hours"),
+    ("wall-clock from compute", "wall_hours"),
+    ("energy", "energy_kwh"),
+    ("carbon", "co2e_operational_kg"),
+    ("cost", "cost_usd"),
+)
+SAMPLES = 4_000
+HEADER = ("quantity", "n", "median |error|", "bias", "in 90% range", "median width")
+NOTE = (
+    "out of sample: chip-hours and wall-clock with the MFU model refitted without each run; "
+    "width = high ÷ low"
+)
+
+
+# ---------------------------------------------------------------- the MFU model
+
+
+@dataclass(frozen=True)
+class MfuModel:
+    """A least-squares fit of log(MFU) on centred terms."""
+
+    terms: tuple[str, ...]
+    centers: tuple[float, ...]
+    coefficients: tuple[float, ...]  # the intercept first
+    residual_sd: float
+    runs: int
+
+    def rows(self) -> list[tuple[str, float, float]]:
+        """(term, center, coefficient), as mfu_fit.csv holds them."""
+        out = [("intercept", 0.0, self.coefficients[0])]
+        out += list(zip(self.terms, self.centers, self.coefficients[1:], strict=True))
+        return [*out, ("residual_sd", 0.0, self.residual_sd), ("runs", 0.0, float(self.runs))]
+
+    def as_fit(self, source: str = "leave-one-out refit") -> dict[str, catalog.MfuTerm]:
+        return {t: catalog.MfuTerm(t, c, k, source, "") for t, c, k in self.rows()}
+
+
+def run_terms(run: catalog.MfuRun) -> dict[str, float | None]:
+    return utilisation.mfu_terms(run.chips, run.params, run.date, run.kind)
+
+
+def fit_mfu_model(runs: Sequence[catalog.MfuRun]) -> MfuModel:
+    """Fit log(MFU) on the terms of `resolve.mfu.MFU_TERMS`, each centred on its mean."""
+    terms = utilisation.MFU_TERMS
+    table = np.array([[run_terms(r)[t] for t in terms] for r in runs], dtype=float)
+    centers = table.mean(axis=0)
+    design = np.column_stack([np.ones(len(runs)), table - centers])
+    coefficients, sd = equations.fit_log_linear(design, np.array([r.mfu for r in runs]))
+    return MfuModel(
+        terms,
+        tuple(float(c) for c in centers),
+        tuple(float(c) for c in coefficients),
+        sd,
+        len(runs),
+    )
+
+
+# ---------------------------------------------------------------- checks
+
+
+@dataclass(frozen=True)
+class Check:
+    """One published figure against combien's estimate of it."""
+
+    case: str
+    quantity: str
+    published: float
+    value: float
+    low: float
+    high: float
+    out_of_sample: bool
+    rounded_to: float = 0.0  # the published figure is exact to half this either side
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.published
+
+    @property
+    def inside(self) -> bool:
+        half = self.rounded_to / 2
+        return self.low <= self.published + half and self.published - half <= self.high
+
+
+def _line(assumptions: Assumptions, line: str) -> tuple[float, float, float] | None:
+    bill = bill_from(assumptions, samples=SAMPLES, seed=0)
+    got = bill.lines.get(line)
+    return (got.value, got.low, got.high) if got else None
+
+
+def compute_checks(runs: Sequence[catalog.MfuRun] | None = None) -> list[Check]:
+    """Accelerator-hours and wall-clock of each run with a published duration, derived from its
+    compute with the MFU model refitted without it (leave-one-out)."""
+    runs = tuple(runs if runs is not None else catalog.mfu_runs())
+    checks = []
+    for i, run in enumerate(runs):
+        hours = run.chip_hours or (run.training_hours * run.chips if run.training_hours else None)
+        if not (run.flop and run.hardware and hours):
+            continue
+        peak = catalog.hardware().get(run.hardware).peak_flops_bf16
+        if peak and equations.implied_mfu(run.flop, hours, peak) > 1:
+            continue  # the compute and the time describe different runs (e.g. a fine-tune's)
+        others = runs[:i] + runs[i + 1 :]
+        fit = fit_mfu_model(others).as_fit()
+        precision = "fp8" if (run.precision or "").upper().startswith("FP8") else None
+        spec = TrainingRun.parse(
+            {"flop": run.flop, "hardware": run.hardware, "chips": run.chips, "start": run.date}
+            | ({"precision": precision} if precision else {})
+        )
+        resolved = resolve_training(spec)
+        hw = catalog.hardware().get(run.hardware)
+        mfu = utilisation.mfu_from_fit(
+            fit, run_terms(run), resolved.labels.get("precision", "bf16"), hw
+        )
+        values = dict(resolved.values) | {"mfu": mfu}
+        refit = dataclasses.replace(resolved, values=values)
+        truths = (("chip_hours", hours), ("wall_hours", run.training_hours or hours / run.chips))
+        for line, truth in truths:
+            got = _line(refit, line)
+            if got:
+                checks.append(Check(run.model, line, truth, *got, out_of_sample=True))
+    return checks
+
+
+def published_checks() -> list[Check]:
+    """Each published energy, carbon and cost figure of validation_runs.csv."""
+    checks = []
+    for case in catalog.validation_runs():
+        spec = TrainingRun.parse(case.spec())
+        got = _line(resolve_training(spec), case.line)
+        if got:
+            checks.append(Check(case.id, case.line, case.published, *got, True, case.rounded_to))
+    return checks
+
+
+# ---------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True)
+class Score:
+    """How combien does on one quantity."""
+
+    quantity: str
+    line: str
+    n: int
+    median_abs_error: float
+    bias: float
+    coverage: float
+    median_width: float
+
+    def to_dict(self) -> JSON:
+        return dataclasses.asdict(self)
+
+
+def score(name: str, line: str, checks: Iterable[Check]) -> Score | None:
+    mine = [c for c in checks if c.quantity == line]
+    if not mine:
+        return None
+    return Score(
+        name,
+        line,
+        len(mine),
+        statistics.median(abs(c.ratio - 1) for c in mine),
+        statistics.median(c.ratio for c in mine) - 1,
+        sum(c.inside for c in mine) / len(mine),
+        statistics.median(c.high / c.low for c in mine),
+    )
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The table of scores and every check behind it."""
+
+    scores: tuple[Score, ...]
+    checks: tuple[Check, ...]
+
+    def to_dict(self) -> JSON:
+        return {
+            "schema": "combien.validation/1",
+            "leave_one_out": True,
+            "scores": [s.to_dict() for s in self.scores],
+            "checks": [
+                dataclasses.asdict(c) | {"ratio": c.ratio, "inside": c.inside} for c in self.checks
+            ],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return dumps(self.to_dict(), indent)
+
+    def rows(self) -> list[tuple[str, ...]]:
+        return [
+            (
+                s.quantity,
+                str(s.n),
+                f"{s.median_abs_error:.0%}",
+                f"{s.bias:+.0%}",
+                f"{s.coverage:.0%}",
+                f"{s.median_width:.2f}",
+            )
+            for s in self.scores
+        ]
+
+    def to_markdown(self) -> str:
+        lines = markdown_table(HEADER, self.rows())
+        return "\n".join(["## combien — validation", "", *lines, "", NOTE]) + "\n"
+
+    def to_table(self) -> RenderableType:
+        return rich_table(f"combien — validation ({NOTE})", HEADER, self.rows())
+
+
+def validate() -> Validation:
+    """Every check, and the score of each quantity."""
+    checks = compute_checks() + published_checks()
+    cost = [dataclasses.replace(c, quantity="cost_usd") for c in checks if "cost" in c.quantity]
+    pool = [c for c in checks if "cost" not in c.quantity] + cost
+    scores = tuple(s for name, line in QUANTITIES if (s := score(name, line, pool)))
+    return Validation(scores, tuple(checks))

@@ -1,0 +1,153 @@
+"""The MFU model, the precision a chip computes in, goodput, imputed hardware and the warnings
+for inputs that look wrong."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import combien
+from combien.data import catalog
+from combien.errors import IncompleteError
+from combien.field import validate
+from combien.resolve import mfu as utilisation
+
+
+def test_the_stored_fit_is_the_fit_of_the_stored_runs() -> None:
+    # mfu_fit.csv is written by bench/mfu_fit.py from mfu_runs.csv: refitting gives it back
+    model = validate.fit_mfu_model(catalog.mfu_runs())
+    stored = catalog.mfu_fit()
+    for term, center, coefficient in model.rows():
+        assert stored[term].center == pytest.approx(center, rel=1e-5, abs=1e-9), term
+        assert stored[term].coefficient == pytest.approx(coefficient, rel=1e-5, abs=1e-9), term
+    assert stored["runs"].coefficient == len(catalog.mfu_runs()) == 51
+
+
+def test_the_fit_says_what_the_runs_say() -> None:
+    # 51 published runs (Epoch AI, 2017 on): geometric mean MFU 0.363; the residual spread
+    # (0.32 in log) is nearly all of the runs' own spread (0.33): chips, size, year and TPU
+    # explain little of it, and the 90% range must say so
+    fit = catalog.mfu_fit()
+    assert math.exp(fit["intercept"].coefficient) == pytest.approx(0.363, abs=0.001)
+    assert fit["residual_sd"].coefficient == pytest.approx(0.324, abs=0.001)
+    assert fit["log10_chips"].coefficient < 0  # more chips, lower MFU
+    assert fit["log10_params"].coefficient < 0
+    runs = catalog.mfu_runs()
+    assert min(r.mfu for r in runs) == pytest.approx(0.171)
+    assert max(r.mfu for r in runs) == pytest.approx(0.5772)
+
+
+def test_an_unknown_term_sits_at_its_center() -> None:
+    fit = catalog.mfu_fit()
+    terms = {"log10_chips": None, "log10_params": None, "year": None, "tpu": None}
+    log_mfu, spread = utilisation.predicted_log_mfu(fit, terms)
+    assert log_mfu == pytest.approx(fit["intercept"].coefficient)
+    # the residual spread, inflated by √(1 + 5/51) for the coefficients' uncertainty
+    assert spread == pytest.approx(0.3237 * math.sqrt(1 + 5 / 51), rel=1e-3)
+
+
+def test_h100_run_mfu_and_its_range() -> None:
+    bill = combien.estimate(params="70B", tokens="15T", hardware="h100-sxm", chips=16384)
+    mfu = bill.inputs["mfu"]
+    # exp(-1.0127 - 0.04694 × (log10 16384 - 2.9965) - 0.06398 × (log10 70e9 - 10.6171)
+    #     + 0.17713 × (0 - 0.2549)) = 0.323
+    assert mfu.value == pytest.approx(0.3229, abs=5e-4)
+    assert mfu.low is not None and mfu.high is not None
+    assert (mfu.low, mfu.high) == pytest.approx((0.185, 0.565), abs=0.002)
+    assert "default-mfu" in [w.code for w in bill.warnings]
+
+
+def test_goodput_stretches_a_time_derived_from_compute() -> None:
+    run = {"flop": 1e24, "hardware": "h100-sxm", "chips": 1024, "mfu": 0.4}
+    full = combien.estimate(**run, goodput=1)
+    default = combien.estimate(**run)
+    half = combien.estimate(**run, goodput=0.5)
+    assert full.chip_hours is not None and half.chip_hours is not None
+    assert default.chip_hours is not None
+    # 1e24 / (989.4e12 × 0.4 × 3600) = 702,011 h; ÷ 0.9 (Llama 3: > 90% effective time)
+    assert full.chip_hours.value == pytest.approx(1e24 / (989.4e12 * 0.4 * 3600))
+    assert default.chip_hours.value == pytest.approx(full.chip_hours.value / 0.9)
+    assert half.chip_hours.value == pytest.approx(2 * full.chip_hours.value)
+    # every line that follows from time follows it
+    assert half.energy_kwh is not None and full.energy_kwh is not None
+    assert half.energy_kwh.value == pytest.approx(2 * full.energy_kwh.value)
+    assert default.inputs["goodput"].low == 0.75 and default.inputs["goodput"].high == 0.98
+
+
+def test_goodput_leaves_a_published_time_alone() -> None:
+    bill = combien.estimate(model="llama-3.1-405b", goodput=0.8)
+    assert bill.chip_hours is not None and bill.chip_hours.value == 30.84e6
+    assert "goodput-unused" in [w.code for w in bill.warnings]
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, -0.2])
+def test_goodput_outside_zero_one(bad: float) -> None:
+    with pytest.raises(combien.InputError, match=r"--goodput must be in \(0, 1\]"):
+        combien.estimate(flop=1e24, hardware="h100-sxm", goodput=bad)
+
+
+def test_fp8_gains_far_less_than_its_doubled_peak() -> None:
+    run = {"params": "70B", "tokens": "15T", "hardware": "h100-sxm", "chips": 512}
+    bf16 = combien.estimate(**run)
+    fp8 = combien.estimate(**run, precision="fp8")
+    assert bf16.chip_hours is not None and fp8.chip_hours is not None
+    assert fp8.inputs["peak_flops"].value == pytest.approx(1.9789e15)
+    # MFU relative to the fp8 peak: MFU_bf16 × gain 1.0 × 989.4 / 1978.9
+    assert fp8.inputs["mfu"].value == pytest.approx(
+        bf16.inputs["mfu"].value * 989.4e12 / 1.9789e15, rel=1e-3
+    )
+    # same time at the central gain (Llama 4 Behemoth and DeepSeek-V3 gained ~0.9–1.05×),
+    # not half of it
+    assert fp8.chip_hours.value == pytest.approx(bf16.chip_hours.value, rel=1e-3)
+    assert fp8.chip_hours.high / fp8.chip_hours.low > bf16.chip_hours.high / bf16.chip_hours.low
+
+
+def test_fp8_on_a_chip_without_fp8_names_its_precisions() -> None:
+    with pytest.raises(
+        combien.InputError, match="a100-80gb has no fp8 — its precisions: bf16, fp16"
+    ):
+        combien.estimate(flop=1e24, hardware="a100-80gb", precision="fp8")
+
+
+def test_a_chip_without_bf16_is_read_at_fp16_under_its_own_label() -> None:
+    bill = combien.estimate(flop=1e22, hardware="v100", chips=64)
+    assert bill.labels["precision"] == "fp16"
+    assert "precision-fp16" in [w.code for w in bill.warnings]
+    assert bill.inputs["peak_flops"].value == pytest.approx(125e12)
+
+
+def test_a_generic_name_says_which_part_it_is_read_as() -> None:
+    bill = combien.estimate(flop=1e22, hardware="a100", chips=64)
+    assert bill.labels["hardware"] == "a100-40gb"
+    message = next(w.message for w in bill.warnings if w.code == "hardware-alias")
+    assert "'a100' is read as a100-40gb" in message and "a100-80gb" in message
+    exact = combien.estimate(flop=1e22, hardware="a100-40gb", chips=64)
+    assert "hardware-alias" not in [w.code for w in exact.warnings]
+
+
+def test_218_years_warns_that_the_inputs_look_wrong() -> None:
+    bill = combien.estimate(params="70B", tokens="15T", hardware="a100", chips=8)
+    assert bill.wall_hours is not None
+    assert bill.wall_hours.value / 8766 > 100
+    assert "implausible-time" in [w.code for w in bill.warnings]
+    big = combien.estimate(flop=1e24, hardware="h100-sxm", chips=1_000_000)
+    assert "implausible-chips" in [w.code for w in big.warnings]
+    fine = combien.estimate(params="70B", tokens="15T", hardware="h100-sxm", chips=16384)
+    assert not {"implausible-time", "implausible-chips"} & {w.code for w in fine.warnings}
+
+
+def test_hardware_imputed_from_organisation_and_date() -> None:
+    bill = combien.estimate(model="gpt-4o")
+    assert bill.labels["hardware"] == "h100-sxm" and bill.labels["hardware_basis"] == "imputed"
+    assert "imputed-hardware" in [w.code for w in bill.warnings]
+    peak = bill.inputs["peak_flops"]
+    assert (peak.low, peak.high) == pytest.approx((989.4e12 * 0.5, 989.4e12 * 2))
+    # Google's runs go to the TPU of their date
+    assert combien.estimate(model="chinchilla").labels["hardware"] == "tpu-v4"
+    assert combien.estimate(model="alphago-zero").labels["hardware"] == "tpu-v2"
+    # a user run with no hardware and no date still has nothing to go by
+    with pytest.raises(IncompleteError, match="no hardware"):
+        combien.estimate(flop=1e24)
+    dated = combien.estimate(flop=1e24, start="2021-03")
+    assert dated.labels["hardware"] == "a100-40gb"
