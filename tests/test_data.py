@@ -310,3 +310,77 @@ def test_implied_mfu_below_the_highest_published() -> None:
             peak = catalog.hardware().get(m.hardware).peak_flops(m.precision or "bf16")
             if peak:
                 assert compute.implied_mfu(m.flop, m.chip_hours, peak) < 0.65, m.id
+
+
+def test_new_tables_keep_their_provenance() -> None:
+    loaded = [
+        *catalog.mfu_runs(),
+        *catalog.mfu_fit().values(),
+        *catalog.hardware_rules(),
+        *catalog.precisions().values(),
+        *catalog.validation_runs(),
+    ]
+    assert all(row.source and row.as_of for row in loaded)
+    assert all("Epoch AI (2026)" in r.source for r in catalog.mfu_runs())
+
+
+def test_every_accelerator_says_its_precisions() -> None:
+    table = catalog.precisions()
+    for hw in catalog.hardware():
+        assert hw.id in table, hw.id
+        formats = set(table[hw.id].precisions)
+        assert formats <= {"fp8", "bf16", "fp16", "tf32", "fp32"}, hw.id
+        # a format with a peak in hardware.csv is one the chip has (the bf16 column holds fp16
+        # for chips without bf16)
+        if hw.peak_flops_fp8:
+            assert "fp8" in formats, hw.id
+        if hw.peak_flops_bf16:
+            assert formats & {"bf16", "fp16"}, hw.id
+
+
+def test_hardware_imputation_covers_every_date() -> None:
+    rules = catalog.hardware_rules()
+    anyone = sorted((r.start, r.end) for r in rules if "*" in r.organizations)
+    assert anyone[0][0] <= "1990-01-01" and anyone[-1][1] >= "2030-12-31"
+    for (_, end), (start, _) in zip(anyone, anyone[1:], strict=False):
+        assert start > end  # no overlap, and ...
+    for rule in rules:
+        assert rule.hardware in catalog.hardware(), rule.hardware
+
+
+def test_mfu_runs_name_known_hardware_or_none() -> None:
+    for run in catalog.mfu_runs():
+        assert 0 < run.mfu < 1 and run.chips >= 1 and run.params > 0
+        assert run.date >= "2017"
+        if run.hardware:
+            assert run.hardware in catalog.hardware(), run.hardware
+
+
+# presets whose compute is not published at all (no FLOP, no tokens): nothing to estimate from
+NO_COMPUTE = {
+    "mixtral-8x7b": "tokens and FLOP unpublished; Epoch's 10T-token guess is not used",
+    "mistral-7b": "tokens and FLOP unpublished, not in Epoch's snapshot",
+}
+
+
+@pytest.mark.parametrize("model_id", [m.id for m in catalog.models()])
+def test_every_preset_gets_a_bill(model_id: str) -> None:
+    import combien
+
+    if model_id in NO_COMPUTE:
+        with pytest.raises(combien.InputError, match="not enough to derive compute"):
+            combien.estimate(model=model_id, samples=100)
+        return
+    bill = combien.estimate(model=model_id, samples=100)
+    assert bill.chip_hours is not None and bill.chip_hours.value > 0
+    preset = catalog.models().get(model_id)
+    if not preset.hardware:
+        assert bill.labels["hardware_basis"] == "imputed"
+    hw = catalog.hardware().get(bill.labels["hardware"])
+    if hw.tdp_w is None:
+        # Google publishes no per-chip power for TPU v5p: energy, carbon and water say why
+        assert hw.id == "tpu-v5p" and bill.energy_kwh is None
+        assert "no-tdp" in [w.code for w in bill.warnings]
+        return
+    assert bill.energy_kwh is not None and bill.co2e_total_kg is not None
+    assert bill.cost_usd is not None
