@@ -170,6 +170,18 @@ INPUTS = _fields(
           choices=WEIGHT_PRECISIONS, key="precision"),
     Field("utilisation", "fraction", "number", "Share of time replicas are busy, 0–1.", SERVING,
           "fraction"),
+    # a human reads ~5–10 tokens/s (100–200 ms a token); a millisecond a token is beyond any
+    # accelerator today, a minute a token beyond any service
+    Field("tpot_ms", "ms", "number",
+          "Latency target: time per output token, ms (default: MLPerf interactive).", SERVING,
+          "positive"),
+    Field("ttft_ms", "ms", "number",
+          "Latency target: time to first token, ms (default: MLPerf interactive).", SERVING,
+          "positive"),
+    # a service provisioned for 1000× its mean traffic idles 99.9% of the time
+    Field("peak_to_mean", "×", "number",
+          "Peak traffic ÷ mean traffic: replicas are sized for the peak (default 1).", TRAFFIC,
+          "at_least_one"),
     Field("request_energy_kwh", "kWh", "number",
           "IT energy of one request (kWh): replaces the model.", SERVING, "positive"),
     # traffic

@@ -131,7 +131,17 @@ BAD = [
     (
         ["--model", "deepseek-v3", "--hardware", "t4"],
         "cannot fit on t4 (16 GB)",
+        "use a larger accelerator or --precision fp8/int4",
+    ),
+    (  # the same with a batch given: a smaller batch is then a way out
+        ["--model", "deepseek-v3", "--hardware", "t4", "--batch", "8"],
+        "cannot fit on t4 (16 GB)",
         "use a larger accelerator, --precision fp8/int4, or a smaller --batch",
+    ),
+    (  # a 70B model's decode step reads 140 GB: no H100 replica makes a token in 1 ms
+        ["--params", "70B", "--tpot-ms", "1"],
+        "no batch meets the latency targets on h100-sxm",
+        "raise --tpot-ms/--ttft-ms",
     ),
     # 70B parameters × 2 bytes (bf16) = 140 GB of weights, more than one 80 GB H100
     (

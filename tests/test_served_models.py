@@ -3,6 +3,7 @@ from the model's shape (active parameters for a mixture of experts), three scope
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -104,3 +105,43 @@ def test_decode_reads_only_the_experts_a_batch_routes_to() -> None:
     assert one == 76e9 * 2 and many == 440e9 * 2
     samples = serving.decode_bytes(440e9, np.array([44e9, 132e9]), 4, 1, 0, 0, kv)
     assert list(samples) == [176e9, 440e9]
+
+
+def test_batch_is_the_largest_meeting_the_latency_target() -> None:
+    loose = infer(params="8B", tpot_ms=1000, samples=100)
+    tight = infer(params="8B", tpot_ms=15, samples=100)
+    # vLLM's max_num_seqs caps a loose target; a tight one needs a smaller batch
+    assert loose.inputs["batch"].value == 256 and loose.inputs["batch"].origin == "derived"
+    assert tight.inputs["batch"].value < 256
+    step = tight.serving["decode_step_ms"]
+    assert isinstance(step, float) and step <= 15
+    assert tight.inputs["tpot_ms"].value == 15 and tight.inputs["tpot_ms"].origin == "user"
+    default = infer(params="8B", samples=100)
+    assert default.inputs["tpot_ms"].value == 40  # MLPerf interactive, Llama 2 70B
+    assert default.inputs["ttft_ms"].value == 450
+
+
+def test_light_traffic_pays_for_idle_servers() -> None:
+    # one request a second to an 8B model: one 1-GPU replica, on a whole 8-GPU server
+    bill = infer(model="llama-3.1-8b", rps=1, samples=100)
+    replica_s = bill.serving["replica_seconds_per_request"]
+    assert isinstance(replica_s, float)
+    assert bill.serving["gpus_per_replica"] == 1
+    assert bill.serving["replicas"] == 1 and bill.serving["gpus_total"] == 8
+    assert bill.inputs["utilisation"].value == pytest.approx(1 * replica_s * 1 / 8)
+    busy = infer(model="llama-3.1-8b", rps=1, utilisation=1.0, samples=100)
+    ratio = bill.per_request["energy_kwh"].value / busy.per_request["energy_kwh"].value
+    assert ratio > 5  # most of the server idles, and idle power is charged
+
+
+def test_replicas_are_sized_for_the_peak() -> None:
+    mean = infer(model="llama-3.1-70b", rps=100, samples=100)
+    peaky = infer(model="llama-3.1-70b", rps=100, peak_to_mean=2, samples=100)
+    replica_s = mean.serving["replica_seconds_per_request"]
+    gpus = mean.serving["gpus_per_replica"]
+    assert isinstance(replica_s, float) and isinstance(gpus, int)
+    assert mean.serving["replicas"] == math.ceil(100 * replica_s)
+    assert peaky.serving["replicas"] == math.ceil(200 * replica_s)
+    provisioned = peaky.serving["gpus_total"]
+    assert isinstance(provisioned, int) and provisioned % 8 == 0  # whole 8-GPU servers
+    assert peaky.inputs["utilisation"].value == pytest.approx(100 * replica_s * gpus / provisioned)

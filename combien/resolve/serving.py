@@ -11,7 +11,7 @@ from combien.data import catalog
 from combien.engine import serving as equations
 from combien.errors import IncompleteError, InputError
 from combien.provenance import Assumption, Assumptions
-from combien.resolve import site
+from combien.resolve import replica, site
 from combien.resolve.resolver import (
     CATALOG,
     DERIVED,
@@ -22,7 +22,7 @@ from combien.resolve.resolver import (
     scaled_assumption,
 )
 from combien.resolve.spec import InferenceRun
-from combien.units import BYTES_PER_GB, BYTES_PER_PARAM, BYTES_PER_TB, SECONDS_PER_DAY, count
+from combien.units import BYTES_PER_PARAM, BYTES_PER_TB, SECONDS_PER_DAY, count
 
 #: serving hardware when none is given: the H100 SXM, EcoLogits' reference GPU (its methodology
 #: fits ML.ENERGY measurements on H100); the bill warns that it was assumed
@@ -31,8 +31,6 @@ DEFAULT_HARDWARE = "h100-sxm"
 REQUEST_DEFAULTS = (
     ("tokens_in", "request_tokens_in", "tokens", None),
     ("tokens_out", "request_tokens_out", "tokens", None),
-    ("batch", "serving_batch", "requests", None),
-    ("utilisation", "serving_utilisation", "fraction", 1.0),
 )
 #: method constants of the serving model, each a fraction of a peak
 SERVING_CONSTANTS = (
@@ -75,12 +73,12 @@ def resolve_serving(run: InferenceRun) -> Serving:
             "request energy given: model size, hardware and batch are not used; embodied "
             "carbon and GPU costs are not computed",
         )
-    else:
+    traffic = requests_per_day(r)
+    if not energy_given:
         assert hw is not None
         model_size(r)
         request(r)
-        replica = sized_replica(r, hw)
-    traffic = requests_per_day(r)
+        replica = sized_replica(r, hw, traffic)
     return Serving(r.result(), replica, traffic)
 
 
@@ -148,9 +146,11 @@ def request(r: Resolver[InferenceRun]) -> None:
         r.values[name] = default_assumption(name, upper=1.0)
 
 
-def sized_replica(r: Resolver[InferenceRun], hw: catalog.Hardware) -> dict[str, float | str]:
-    """The accelerators of one replica (given, or enough memory for weights and the batch's KV
-    cache) and the bytes one decode step reads."""
+def sized_replica(
+    r: Resolver[InferenceRun], hw: catalog.Hardware, requests_per_day: float | None
+) -> dict[str, float | str]:
+    """One replica (its accelerators and batch: given, or from memory and latency targets) and
+    the fleet that carries the traffic."""
     precision = r.spec.precision or "bf16"
     r.labels["precision"] = precision
     weight_bytes = BYTES_PER_PARAM[precision]
@@ -168,67 +168,23 @@ def sized_replica(r: Resolver[InferenceRun], hw: catalog.Hardware) -> dict[str, 
     r.values["server_overhead"] = scaled_assumption(
         hw.server_power_multiplier, "server_power_multiplier_rel", "×", source, CATALOG
     )
-    params, active, batch, tokens_in, tokens_out = (
-        r.values[n].value for n in ("params", "active_params", "batch", "tokens_in", "tokens_out")
-    )
-    kv = kv_per_token(r, params, active)
-    memory = equations.replica_memory_gb(params, weight_bytes, batch, tokens_in + tokens_out, kv)
-    gpus = replica_gpus(r, hw, memory, params * weight_bytes / BYTES_PER_GB, batch)
     r.values["weight_bytes"] = Assumption(
         weight_bytes, "B/parameter", f"{precision} weights (by definition of the format)", DERIVED
     )
+    kv = kv_per_token(r, r.values["params"].value, r.values["active_params"].value)
+    chosen = replica.shape(r, hw, kv)
+    counts = replica.fleet(r, chosen, requests_per_day)
     return {
-        "gpus_per_replica": gpus,
-        "replica_memory_gb": memory,
+        "gpus_per_replica": chosen.gpus,
+        "batch": chosen.batch,
+        "replica_memory_gb": chosen.memory_gb,
+        "decode_step_ms": chosen.step_s / replica.MILLISECONDS,
+        "prefill_ms": chosen.prefill_s / replica.MILLISECONDS,
         "kv_cache_bytes_per_token": kv,
         "weight_bytes_per_param": weight_bytes,
         "hardware": hw.id,
+        **counts,
     }
-
-
-def replica_gpus(
-    r: Resolver[InferenceRun],
-    hw: catalog.Hardware,
-    memory_gb: float,
-    weights_gb: float,
-    batch: float,
-) -> int:
-    """Accelerators per replica: the user's (checked against the weights), or from memory."""
-    assert hw.memory_gb is not None
-    usable = catalog.default("gpu_memory_usable_fraction").value
-    gpus = r.spec.gpus
-    if gpus is not None:
-        if weights_gb > gpus * hw.memory_gb * usable:
-            raise InputError(
-                f"the weights need {weights_gb:,.0f} GB: they do not fit on {gpus} × {hw.id} "
-                f"({hw.memory_gb:g} GB) — raise --gpus or use --precision fp8/int4",
-                field="gpus",
-            )
-        if memory_gb > gpus * hw.memory_gb * usable:
-            r.warn(
-                "kv-cache-full",
-                f"the KV cache of {batch:g} requests at full context does not fit beside the "
-                f"weights on {gpus} × {hw.id}: the engine would run fewer at once",
-            )
-        r.put("gpus", float(gpus), "count", USER)
-        return gpus
-    gpus = equations.replica_gpus(memory_gb, hw.memory_gb, usable)
-    limit = int(catalog.default("max_gpus_per_replica").value)
-    if gpus > limit:
-        raise InputError(
-            f"the model needs {memory_gb:,.0f} GB at batch {batch:g}: it cannot fit on "
-            f"{hw.id} ({hw.memory_gb:g} GB) at any replica size up to {limit} — use a larger "
-            "accelerator, --precision fp8/int4, or a smaller --batch",
-            field="hardware",
-        )
-    r.put(
-        "gpus",
-        float(gpus),
-        "count",
-        DERIVED,
-        "derived: replica memory ÷ usable GPU memory, rounded up to a power of two",
-    )
-    return gpus
 
 
 def kv_per_token(r: Resolver[InferenceRun], params: float, active: float) -> float:

@@ -140,6 +140,9 @@ class InferenceRun(Spec):
     batch: float | None = None
     precision: str | None = None
     utilisation: float | None = None
+    tpot_ms: float | None = None
+    ttft_ms: float | None = None
+    peak_to_mean: float | None = None
     request_energy_kwh: float | None = None
 
     @model_validator(mode="after")

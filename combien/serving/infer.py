@@ -175,14 +175,8 @@ def infer(run: InferenceRun | None = None, **fields: object) -> InferenceBill:
     }
     per_day = resolved.requests_per_day
     if "replica_s" in result.central:
-        replica_s = result.central["replica_s"]
-        info["replica_seconds_per_request"] = replica_s
+        info["replica_seconds_per_request"] = result.central["replica_s"]
         info["tokens_per_s_per_replica"] = result.central["tokens_per_s"]
-        if per_day:
-            util = assumptions["utilisation"].value
-            replicas = math.ceil(per_day / SECONDS_PER_DAY * replica_s / util)
-            info["replicas"] = replicas
-            info["gpus_total"] = replicas * int(resolved.replica["gpus_per_replica"])
     return InferenceBill(
         lines,
         per_day,

@@ -1,0 +1,254 @@
+"""A replica under real traffic: the batch its latency targets allow, the accelerators its
+memory needs, and how busy the fleet that carries the traffic is. Stages of the one resolver
+(`resolver.py`), for serving; the equations are the engine's, at the inputs' central values.
+
+- batch: the user's; else the largest (up to `serving_max_batch`) whose decode step meets the
+  time-per-output-token target and whose prefill meets the time-to-first-token target;
+- utilisation: the user's; else, with traffic, the share of the provisioned accelerators'
+  time spent serving — replicas sized for the peak (`--peak-to-mean`), whole servers of
+  `gpus_per_server` accelerators; else `serving_utilisation`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from combien.data import catalog
+from combien.engine import serving as equations
+from combien.errors import InputError
+from combien.resolve.resolver import DERIVED, USER, Resolver, default_assumption
+from combien.resolve.spec import InferenceRun
+from combien.units import BYTES_PER_GB, SECONDS_PER_DAY
+
+MILLISECONDS = 1e-3
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What one replica is: its accelerators, its batch, its memory and its timings."""
+
+    gpus: int
+    batch: float
+    memory_gb: float
+    step_s: float
+    prefill_s: float
+
+    def replica_s(self, tokens_out: float) -> float:
+        """Replica-seconds one request uses (prefill + its share of the decode steps)."""
+        return equations.request_replica_s(self.prefill_s, self.step_s, tokens_out, self.batch)
+
+
+class Timing:
+    """A replica's step and prefill times at central inputs, for a batch and a GPU count."""
+
+    def __init__(self, r: Resolver[InferenceRun], kv: float) -> None:
+        self.x = {name: a.value for name, a in r.values.items()}
+        self.kv = kv
+
+    def memory_gb(self, batch: float) -> float:
+        x = self.x
+        context = x["tokens_in"] + x["tokens_out"]
+        return equations.replica_memory_gb(x["params"], x["weight_bytes"], batch, context, self.kv)
+
+    def step_s(self, batch: float, gpus: float) -> float:
+        x = self.x
+        read = equations.decode_bytes(
+            x["params"],
+            x["active_params"],
+            batch,
+            x["weight_bytes"],
+            x["tokens_in"],
+            x["tokens_out"],
+            self.kv,
+        )
+        flop = equations.decode_flop(x["active_params"], batch)
+        return float(
+            equations.decode_step_s(
+                read,
+                flop,
+                gpus,
+                x["bandwidth_bps"],
+                x["decode_bw_efficiency"],
+                x["peak_flops"],
+                x["decode_mfu"],
+            )
+        )
+
+    def prefill_s(self, gpus: float) -> float:
+        x = self.x
+        return equations.prefill_s(
+            x["active_params"], x["tokens_in"], gpus, x["peak_flops"], x["prefill_mfu"]
+        )
+
+
+def shape(r: Resolver[InferenceRun], hw: catalog.Hardware, kv: float) -> Shape:
+    """The replica's batch and accelerators, recorded as inputs with their origin."""
+    timing = Timing(r, kv)
+    if r.spec.batch is not None:
+        batch = r.spec.batch
+        r.put("batch", batch, "requests", USER)
+        gpus = replica_gpus(r, hw, timing.memory_gb(batch), batch)
+        return Shape(gpus, batch, timing.memory_gb(batch), timing.step_s(batch, gpus),
+                     timing.prefill_s(gpus))  # fmt: skip
+    if r.spec.gpus is not None:
+        _check_weights_fit(r, hw, r.spec.gpus)
+    chosen = latency_bound(r, hw, timing)
+    r.put(
+        "batch",
+        chosen.batch,
+        "requests",
+        DERIVED,
+        f"derived: the largest batch (up to {int(_default('serving_max_batch')):,}) whose decode "
+        f"step meets {r.values['tpot_ms'].value:g} ms per output token and whose prefill meets "
+        f"{r.values['ttft_ms'].value:g} ms to the first token",
+    )
+    replica_gpus(r, hw, chosen.memory_gb, chosen.batch)  # records the GPUs, warns as needed
+    return chosen
+
+
+def latency_bound(r: Resolver[InferenceRun], hw: catalog.Hardware, timing: Timing) -> Shape:
+    """The largest power-of-two batch meeting the latency targets (an error if none does)."""
+    for name, row, field in (("tpot_ms", "serving_tpot_ms", r.spec.tpot_ms),
+                             ("ttft_ms", "serving_ttft_ms", r.spec.ttft_ms)):  # fmt: skip
+        if field is not None:
+            r.put(name, field, "ms", USER)
+        else:
+            r.values[name] = default_assumption(row)
+    tpot_s = r.values["tpot_ms"].value * MILLISECONDS
+    ttft_s = r.values["ttft_ms"].value * MILLISECONDS
+    largest = _default("serving_max_batch")
+    best: Shape | None = None
+    fastest: Shape | None = None
+    batch = 1
+    while batch <= largest:
+        gpus = _gpus_for(r, hw, timing.memory_gb(batch))
+        if gpus is None:
+            break
+        candidate = Shape(gpus, batch, timing.memory_gb(batch), timing.step_s(batch, gpus),
+                          timing.prefill_s(gpus))  # fmt: skip
+        fastest = fastest or candidate
+        if candidate.step_s <= tpot_s and candidate.prefill_s <= ttft_s:
+            best = candidate
+        batch *= 2
+    if best is not None:
+        return best
+    if fastest is None:
+        limit = int(_default("max_gpus_per_replica"))
+        raise InputError(
+            f"the model needs {timing.memory_gb(1):,.0f} GB at batch 1: it cannot fit on "
+            f"{hw.id} ({hw.memory_gb:g} GB) at any replica size up to {limit} — use a larger "
+            "accelerator or --precision fp8/int4",
+            field="hardware",
+        )
+    raise InputError(
+        f"no batch meets the latency targets on {hw.id}: at batch 1 on {fastest.gpus} GPUs a "
+        f"token takes {fastest.step_s / MILLISECONDS:,.0f} ms and the first "
+        f"{fastest.prefill_s / MILLISECONDS:,.0f} ms — raise --tpot-ms/--ttft-ms, or pass "
+        "--gpus or --batch",
+        field="tpot_ms",
+    )
+
+
+def _gpus_for(r: Resolver[InferenceRun], hw: catalog.Hardware, memory_gb: float) -> int | None:
+    """The user's GPUs if the memory fits on them, else the fewest that hold it (None if more
+    than `max_gpus_per_replica`)."""
+    assert hw.memory_gb is not None
+    usable = hw.memory_gb * _default("gpu_memory_usable_fraction")
+    if r.spec.gpus is not None:
+        return r.spec.gpus if memory_gb <= r.spec.gpus * usable else None
+    gpus = equations.replica_gpus(memory_gb, hw.memory_gb, _default("gpu_memory_usable_fraction"))
+    return gpus if gpus <= _default("max_gpus_per_replica") else None
+
+
+def replica_gpus(
+    r: Resolver[InferenceRun], hw: catalog.Hardware, memory_gb: float, batch: float
+) -> int:
+    """Accelerators per replica: the user's (checked against the weights), or from memory."""
+    assert hw.memory_gb is not None
+    usable = _default("gpu_memory_usable_fraction")
+    gpus = r.spec.gpus
+    if gpus is not None:
+        _check_weights_fit(r, hw, gpus)
+        if memory_gb > gpus * hw.memory_gb * usable:
+            r.warn(
+                "kv-cache-full",
+                f"the KV cache of {batch:g} requests at full context does not fit beside the "
+                f"weights on {gpus} × {hw.id}: the engine would run fewer at once",
+            )
+        r.put("gpus", float(gpus), "count", USER)
+        return gpus
+    gpus = equations.replica_gpus(memory_gb, hw.memory_gb, usable)
+    limit = int(_default("max_gpus_per_replica"))
+    if gpus > limit:
+        raise InputError(
+            f"the model needs {memory_gb:,.0f} GB at batch {batch:g}: it cannot fit on "
+            f"{hw.id} ({hw.memory_gb:g} GB) at any replica size up to {limit} — use a larger "
+            "accelerator, --precision fp8/int4, or a smaller --batch",
+            field="hardware",
+        )
+    r.put(
+        "gpus",
+        float(gpus),
+        "count",
+        DERIVED,
+        "derived: replica memory ÷ usable GPU memory, rounded up to a power of two",
+    )
+    return gpus
+
+
+def _check_weights_fit(r: Resolver[InferenceRun], hw: catalog.Hardware, gpus: int) -> None:
+    assert hw.memory_gb is not None
+    weights_gb = r.values["params"].value * r.values["weight_bytes"].value / BYTES_PER_GB
+    if weights_gb > gpus * hw.memory_gb * _default("gpu_memory_usable_fraction"):
+        raise InputError(
+            f"the weights need {weights_gb:,.0f} GB: they do not fit on {gpus} × {hw.id} "
+            f"({hw.memory_gb:g} GB) — raise --gpus or use --precision fp8/int4",
+            field="gpus",
+        )
+
+
+def fleet(
+    r: Resolver[InferenceRun], replica: Shape, requests_per_day: float | None
+) -> dict[str, float]:
+    """Replicas, servers and accelerators for the traffic, and the utilisation they imply
+    (recorded as an input); with no traffic, the utilisation is the user's or the default."""
+    if r.spec.utilisation is not None:
+        r.put("utilisation", r.spec.utilisation, "fraction", USER)
+    if requests_per_day is None:
+        r.values.setdefault("utilisation", default_assumption("serving_utilisation", upper=1.0))
+        return {}
+    if r.spec.peak_to_mean is not None:
+        r.put("peak_to_mean", r.spec.peak_to_mean, "×", USER)
+    else:
+        r.values["peak_to_mean"] = default_assumption("serving_peak_to_mean")
+    mean_rps = requests_per_day / SECONDS_PER_DAY
+    replica_s = replica.replica_s(r.values["tokens_out"].value)
+    if "utilisation" in r.values:  # the user's: replicas follow from it
+        busy = r.values["utilisation"].value
+        replicas = max(1, math.ceil(mean_rps * replica_s / busy))
+        return _counts(replicas, replica.gpus, replicas * replica.gpus)
+    peak_rps = mean_rps * r.values["peak_to_mean"].value
+    replicas = max(1, math.ceil(peak_rps * replica_s))
+    per_server = int(_default("gpus_per_server"))
+    servers = math.ceil(replicas * replica.gpus / per_server)
+    provisioned = max(servers * per_server, replicas * replica.gpus)
+    utilisation = mean_rps * replica_s * replica.gpus / provisioned
+    r.put(
+        "utilisation",
+        utilisation,
+        "fraction",
+        DERIVED,
+        f"derived: mean traffic × replica-seconds per request × {replica.gpus} GPUs ÷ "
+        f"{provisioned:,} GPUs provisioned ({replicas:,} replicas for the peak, whole servers "
+        f"of {per_server})",
+    )
+    return _counts(replicas, replica.gpus, provisioned)
+
+
+def _counts(replicas: int, gpus: int, provisioned: int) -> dict[str, float]:
+    return {"replicas": replicas, "gpus_total": provisioned, "gpus_busy": replicas * gpus}
+
+
+def _default(name: str) -> float:
+    return catalog.default(name).value
