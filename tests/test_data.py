@@ -259,7 +259,6 @@ FLOP_EXCEPTIONS = {
     "t5-11b": "encoder-decoder: each token passes through half of the parameters",
     "meena": "approximate token count ('about 10T') and a seq2seq architecture",
     "switch-c": "sparse mixture of experts: ~0.1% of the 1.57T parameters active per token",
-    "st-moe-32b": "sparse mixture of experts: Epoch counts the 32B dense-equivalent",
     "pangu-sigma": "sparse: Epoch's hardware estimate, active parameters not published",
     "yuan-1.0": "the paper's 4,095 PFLOP/s-days, published as is",
     "gopher": "the paper counts attention and embedding FLOP per layer (Table A26)",
