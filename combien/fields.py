@@ -159,6 +159,9 @@ INPUTS = _fields(
     Field("precision", "", "choice",
           "Training precision: bf16 (default), fp16, fp8, tf32, fp32.", HARDWARE_TIME,
           choices=PRECISIONS),
+    Field("goodput", "fraction", "number",
+          "Share of wall-clock time spent training (restarts, failures, evaluation), 0–1.",
+          HARDWARE_TIME, "fraction"),
     # serving
     Field("tokens_in", "tokens", "number", "Input (prompt) tokens per request.", SERVING,
           "non_negative"),

@@ -113,6 +113,7 @@ class TrainingRun(Spec):
     chips: float | None = None
     days: float | None = None
     mfu: float | None = None
+    goodput: float | None = None
     precision: str | None = None
     power_fraction: float | None = None
     chip_power_w: float | None = None
