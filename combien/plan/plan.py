@@ -191,7 +191,7 @@ def _choose(
         options=tuple(options),
         best=best,
         dropped=tuple(dropped),
-        flop=float(base_flop(grid, base)),
+        flop=grid.flop,
         constraints=_constraints(bounds, grid),
         searched={
             "configurations": len(grid)
@@ -212,13 +212,6 @@ def _choose(
 def _first(name: str) -> tuple[str, ...]:
     """The objectives in the order that breaks ties: `name` first."""
     return (name, *(n for n in NAMES if n != name))
-
-
-def base_flop(grid: Grid, base: TrainingRun) -> float:
-    """The training compute of the plan (as the resolver reads it for the first hardware)."""
-    hw = grid.hardware[0] if grid.hardware else "h100-sxm"
-    run = base.merged(hardware=hw, chips=1)
-    return float(resolve_training(run).values["flop"].value)
 
 
 def _by_cost(grid: Grid, index: np.ndarray) -> list[int]:

@@ -53,6 +53,8 @@ class Grid:
     values: dict[str, np.ndarray]
     excluded: list[Excluded] = field(default_factory=list)
     warnings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the training compute, as the resolver reads it (NaN when no hardware could run it)
+    flop: float = float("nan")
 
     def __len__(self) -> int:
         return len(self.hw)
@@ -89,6 +91,7 @@ def evaluate_grid(
             grid.excluded.append(Excluded("unusable", broken, h))
             continue
         grid.warnings[h] = tuple(dict.fromkeys(w.message for p in parts for w in p.warnings))
+        grid.flop = parts[0].values.get("flop", grid.flop)
         usable = []
         for p_index, place in enumerate(placements):
             price, why = (0.0, "") if place.owned else prices[(h, place.provider, place.commitment)]
