@@ -171,3 +171,65 @@ def test_cli_bad_lists_are_one_line(cli: Any) -> None:
     assert result.code == 2 and result.err.count("\n") == 1
     assert "unknown hardware 'h10' — did you mean: h100-sxm" in result.err
     assert "unknown hardware 'b20'" in result.err
+
+
+# ------------------------------------------------------------------ the README's section
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def readme_commands(word: str) -> list[list[str]]:
+    """The commands of the README's "Compare and plan" section that start with `word`."""
+    import re
+    import shlex
+
+    section = README.split("## Compare and plan\n")[1].split("\n## ")[0]
+    lines = [
+        line.strip()
+        for block in re.findall(r"```console\n(.*?)```", section, flags=re.S)
+        for line in block.splitlines()
+    ]
+    return [shlex.split(line)[1:] for line in lines if line.startswith(f"combien {word} ")]
+
+
+def _cells(text: str, label: str) -> list[str]:
+    import re
+
+    row = re.search(re.escape(label) + r"\s*│([^\n]*)", text)
+    assert row, (label, text)
+    return [c.strip() for c in row[1].split("│") if c.strip()]
+
+
+def _amount(cell: str) -> float:
+    """'2,064 t [1,402 t – 3,068 t]' → 2064 (the central value, in the printed unit)."""
+    import re
+
+    number = re.match(r"[$+−]*([\d,.]+)", cell.split("[")[0].strip())
+    assert number, cell
+    return float(number[1].replace(",", ""))
+
+
+def test_readme_compare_commands(cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "250")
+    (tmp_path / "a.yaml").write_text("model: gpt-3\nlocation: US-IA\n")
+    (tmp_path / "b.yaml").write_text("model: gpt-3\nlocation: CA-QC\n")
+    locations, commitments, specs = readme_commands("compare")
+    out = cli(*locations).out
+    # operational CO2e: the same energy at 244.8 (US-VA) and 56.0 (FR) gCO2e/kWh
+    fr, va = (_amount(c) for c in _cells(out, "CO2e operational")[:2])
+    assert va / fr == pytest.approx(GRID_VA / GRID_FR, rel=5e-3)
+    assert "higher in 100% of draws" in out
+    out = cli(*commitments).out
+    # AWS p4d: $1.45 (3-yr) against $4.10 (on demand) per GPU-hour, cheaper in 90% of draws
+    on_demand, three_years = (_amount(c) for c in _cells(out, "Cost: cloud rental")[:2])
+    assert three_years / on_demand == pytest.approx(1.45 / 4.10, rel=5e-3)
+    assert "cheaper in 90% of draws" in out
+    rows = list(csv.DictReader(io.StringIO(cli(*specs).out)))
+    quebec = next(r for r in rows if r["variant"] == "b" and r["line"] == "co2e_operational_kg")
+    # the same run in Quebec (0.8 gCO2e/kWh) and Iowa (287.6)
+    ratio = (
+        catalog.locations().get("CA-QC").grid_gco2e_per_kwh
+        / catalog.locations().get("US-IA").grid_gco2e_per_kwh
+    )
+    assert float(quebec["diff_ratio"]) == pytest.approx(ratio, rel=1e-12)

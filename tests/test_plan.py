@@ -230,3 +230,63 @@ def test_protocol_and_cli(cli: Any) -> None:
                   "--locations", "FR", "--deadline", "1d", "--max-chips", "8")  # fmt: skip
     assert printed.code == 2 and printed.err.count("\n") == 1
     assert "no configuration meets --deadline 1.0 days: the fastest, 8 × h100-sxm" in printed.err
+
+
+def readme_commands(word: str) -> list[list[str]]:
+    """The commands of the README's "Compare and plan" section that start with `word`."""
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Compare and plan\n")[1].split("\n## ")[0]
+    blocks = re.findall(r"```console\n(.*?)```", section, flags=re.S)
+    lines = [line.strip() for block in blocks for line in block.splitlines()]
+    return [shlex.split(line)[1:] for line in lines if line.startswith(f"combien {word} ")]
+
+
+def test_readme_plan_commands(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    issue, limited = readme_commands("plan")
+    out = cli(*issue).out
+    # 6 × 70B × 15T = 6.3e24 FLOP; the cheapest as the library finds it
+    assert "combien — plan: 6.3e24 FLOP, deadline 120d" in out
+    cheapest = plan(**WORK, deadline="120d", samples=100).best_option("cost_usd")
+    assert cheapest.describe() in out
+    data = cli(*limited).json()
+    # Llama 3.1 405B: 3.8e25 FLOP (Meta's model card, models.csv)
+    assert data["work"]["flop"] == catalog.models().get("llama-3.1-405b").flop
+    france_or_us = {"FR", "US"}
+    for option in data["options"]:
+        assert option["cost_usd"]["value"] <= 50e6 and option["wall_days"] <= 180
+        location = catalog.locations().get(option["location"])
+        assert (
+            location.id in france_or_us
+            or location.parent in france_or_us
+            or (catalog.locations().get(location.parent or "WORLD").parent in france_or_us)
+        )
+
+
+def test_every_configuration_is_the_estimate_at_central_inputs() -> None:
+    from combien.plan.constraints import chip_counts
+    from combien.plan.search import evaluate_grid
+    from combien.plan.space import Restrictions, placements
+    from combien.resolve.spec import TrainingRun
+    from combien.training.estimate import central
+
+    work = {"params": 70e9, "tokens": 15e12}
+    hardware = ["h100-sxm", "a100-40gb"]
+    places = placements(
+        Restrictions(hardware=tuple(hardware), locations=("aws:us-east-1", "FR", "WORLD"))
+    )
+    grid = evaluate_grid(work, work, hardware, chip_counts(1024), places)
+    assert len(grid) > 100
+    for i in range(len(grid)):
+        place = grid.placements[int(grid.place[i])]
+        run = TrainingRun.parse(
+            {**work, "hardware": grid.hardware[int(grid.hw[i])], "chips": grid.chips[i],
+             **place.fields()}
+        )  # fmt: skip
+        values = central(run)
+        cost = values["cost_ownership_usd" if place.owned else "cost_cloud_usd"]
+        expected = (cost, values["co2e_total_kg"], values["water_total_l"], values["wall_hours"])
+        assert tuple(grid.objectives()[i]) == pytest.approx(expected, rel=1e-12)
