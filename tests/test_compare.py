@@ -233,3 +233,22 @@ def test_readme_compare_commands(cli: Any, tmp_path: Path, monkeypatch: pytest.M
         / catalog.locations().get("US-IA").grid_gco2e_per_kwh
     )
     assert float(quebec["diff_ratio"]) == pytest.approx(ratio, rel=1e-12)
+
+
+def test_energy_grid_is_the_location_grid_and_commitment_aliases() -> None:
+    result = compare(model="gpt-3", energy=["grid", "nuclear"], samples=1000)
+    grid, nuclear = (v.bill for v in result.variants)
+    assert "energy" not in grid.labels and nuclear.labels["energy"] == "nuclear"
+    # nuclear power: 12 gCO2e/kWh lifecycle (IPCC AR5 WGIII Annex III), the same energy
+    ratio = 12 / grid.inputs["grid_gco2e_per_kwh"].value
+    assert result.difference("nuclear", "co2e_operational_kg").ratio == pytest.approx(ratio)
+    aliases = compare(
+        params="7B",
+        tokens="1T",
+        hardware="a100-40gb",
+        chips=512,
+        location="aws:us-east-1",
+        commitment=["on-demand", "3yr"],
+        samples=100,
+    )
+    assert [v.name for v in aliases.variants] == ["on-demand", "3y"]

@@ -18,7 +18,7 @@ from combien.errors import InputError
 from combien.fields import HEAT_LINES, INPUTS, TRAINING_LINES
 from combien.plan.comparison import Comparison, Difference, Variant
 from combien.plan.draws import Sampled, sample_runs
-from combien.plan.names import TABLES, id_list
+from combien.plan.names import GRID, TABLES, id_list
 from combien.provenance import Caveat
 from combien.resolve.spec import TrainingRun
 from combien.resolve.training import resolve_training
@@ -102,7 +102,7 @@ def _variants(
     for key, value in fields.items():
         if _is_list(key, value):
             values = [str(v) for v in value]  # type: ignore[attr-defined]
-            if key in TABLES or key == "provider":
+            if key in TABLES or key in ("provider", "commitment"):
                 values, repeats = id_list(key, values)
             else:
                 values, repeats = _distinct(key, values)
@@ -122,9 +122,19 @@ def _variants(
             name = " · ".join(
                 ([label] if len(bases) > 1 else []) + [str(v) for v in varies.values()]
             )
-            run = base.merged(**single, **varies)
-            out.append((name or label, run, varies))
+            out.append((name or label, _variant(base, {**single, **varies}), varies))
     return out, warnings
+
+
+def _variant(base: TrainingRun, fields: Mapping[str, object]) -> TrainingRun:
+    """The base run with the fields set; `energy="grid"` is the location's own grid (no
+    energy scenario)."""
+    if fields.get("energy") != GRID:
+        return base.merged(**fields)
+    data = base.model_dump(exclude_defaults=True)
+    data.pop("energy", None)
+    data.update({k: v for k, v in fields.items() if k != "energy" and v is not None})
+    return TrainingRun.parse(data)
 
 
 def _is_list(key: str, value: object) -> bool:

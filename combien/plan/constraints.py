@@ -10,7 +10,7 @@ from datetime import date
 
 from combien.data import catalog
 from combien.errors import InputError
-from combien.fields import COMMITMENTS, Field
+from combien.fields import Field
 from combien.plan.names import id_list, split
 from combien.plan.space import Restrictions
 from combien.provenance import Caveat
@@ -137,22 +137,7 @@ def restrictions(
         items = split(value)
         if not items:
             raise InputError(f"{option}: empty list", field=name)
-        if field == "commitment":
-            bad = [i for i in items if i not in COMMITMENTS]
-            if bad:
-                raise InputError(
-                    f"{option}: unknown {', '.join(map(repr, bad))} — use one of "
-                    f"{', '.join(COMMITMENTS)}",
-                    field=name,
-                )
-            ids = list(dict.fromkeys(items))
-            warnings += [
-                Caveat("repeated", f"{option} names {c} more than once: it is counted once")
-                for c in ids
-                if items.count(c) > 1
-            ]
-        else:
-            ids, repeats = id_list(field, items, option)
-            warnings += repeats
+        ids, repeats = id_list(field, items, option)
+        warnings += repeats
         out[name] = tuple(ids)
     return Restrictions(**out), warnings

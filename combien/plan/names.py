@@ -4,12 +4,13 @@ chip), the catalog's own id kept."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from combien.data import catalog
 from combien.errors import InputError, UnknownNameError
-from combien.fields import flag
+from combien.fields import COMMITMENTS, flag
 from combien.provenance import Caveat
 
 #: input fields whose values are catalog ids, and the table that holds them
@@ -23,6 +24,9 @@ TABLES: dict[str, Callable[[], catalog.Table[Any]]] = {
 }
 #: who owns the chips when no cloud provider rents them (plan)
 OWNED = "owned"
+#: the energy "source" that is the location's own grid: no scenario
+GRID = "grid"
+_YEARS = re.compile(r"^([13])\s*-?\s*y(?:ea)?r?s?$")
 
 
 def providers() -> tuple[str, ...]:
@@ -32,6 +36,10 @@ def providers() -> tuple[str, ...]:
 
 def canonical(field: str, value: str) -> str:
     """The catalog id a value names (UnknownNameError with suggestions when none)."""
+    if field == "energy" and value.strip().lower() == GRID:
+        return GRID
+    if field == "commitment":
+        return commitment(value)
     if field in TABLES:
         return str(TABLES[field]().get(value).id)
     if field == "provider":
@@ -40,6 +48,17 @@ def canonical(field: str, value: str) -> str:
             return value.lower()
         raise UnknownNameError("provider", value, [p for p in known if value.lower() in p][:3])
     return value
+
+
+def commitment(value: str) -> str:
+    """'on-demand', '1y' or '3y' as the catalog names them ('3yr', '3 years', 'on demand')."""
+    text = value.strip().lower()
+    years = _YEARS.match(text)
+    if years:
+        return f"{years[1]}y"
+    if text.replace(" ", "-").replace("_", "-") in ("on-demand", "ondemand"):
+        return "on-demand"
+    raise UnknownNameError("commitment", value, COMMITMENTS)
 
 
 def id_list(
