@@ -13,10 +13,20 @@ the resolver stage that uses it. To add an output line: one `Output` here and th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from combien.errors import InputError
-from combien.units import HOURS_PER_DAY, parse_date, parse_hours, parse_number
+from combien.units import (
+    HOURS_PER_DAY,
+    SECONDS_PER_DAY,
+    SECONDS_PER_HOUR,
+    echo,
+    limit,
+    parse_date,
+    parse_hours,
+    parse_number,
+)
 
 Kind = Literal["number", "whole", "duration", "name", "choice", "choices", "date"]
 Bounds = Literal["positive", "non_negative", "fraction", "at_least_one"]
@@ -36,7 +46,22 @@ PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32")
 WEIGHT_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
 COMMITMENTS = ("on-demand", "1y", "3y")
 PREFERENCES = ("flop", "params", "chip-hours", "days", "mfu")
-SAMPLES_RANGE = (10, 1_000_000)
+#: Monte Carlo draws: below 100 the 5th and 95th percentiles rest on fewer than five draws each
+#: (with 10, the P95 of an estimate's lines is off by ~15% in the median, ~60% at worst)
+SAMPLES_RANGE = (100, 1_000_000)
+#: random seeds: the unsigned 32-bit integers every generator accepts
+SEED_RANGE = (0, 2**32 - 1)
+#: publication dates (decimal years) a trend window may end at: the first learned models to 2100
+YEAR_RANGE = (1950.0, 2100.0)
+#: months of serving in a model's life: from about seven hours to a century
+MONTHS_RANGE = (0.01, 1200.0)
+#: the bounds of a field that gives none of its own: wide enough for any quantity in canonical
+#: units, narrow enough that products and ratios of a dozen inputs stay far inside float64
+#: (1e±308) — the smallest also refuses subnormal numbers such as 5e-324
+LARGEST = 1e15
+SMALLEST = 1e-9
+#: the longest name (catalog id) a field accepts: every id is far shorter
+NAME_CHARS = 64
 
 
 @dataclass(frozen=True)
@@ -51,6 +76,10 @@ class Field:
     bounds: Bounds | None = None
     choices: tuple[str, ...] = ()
     key: str = ""  # the attribute and flag, where it differs from the name
+    #: numbers and durations (in days): the largest value accepted, and the smallest non-zero
+    #: one — beyond them an input is a slip of the exponent, and an output could overflow
+    maximum: float = LARGEST
+    smallest: float = SMALLEST
 
     @property
     def attr(self) -> str:
@@ -74,16 +103,27 @@ class Field:
         if self.kind == "date":
             return self._date(value)
         if not isinstance(value, str):
-            raise InputError(f"{self.flag}: expected a name, got {value!r}", field=self.attr)
+            raise InputError(f"{self.flag}: expected a name, got {echo(value)}", field=self.attr)
+        if len(value) > NAME_CHARS:
+            raise InputError(
+                f"{self.flag}: {echo(value)} is not a name (longer than {NAME_CHARS} characters)",
+                field=self.attr,
+            )
         return value
 
     def _number(self, value: object) -> float:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise InputError(f"{self.flag}: expected a number, got {value!r}", field=self.attr)
-        result = parse_number(value, name=self.flag)
+            raise InputError(f"{self.flag}: expected a number, got {echo(value)}", field=self.attr)
+        try:
+            result = parse_number(value, name=self.flag)
+        except InputError as exc:
+            exc.field = self.attr
+            raise
         self._check_bounds(result, value)
         if self.kind == "whole" and result != int(result):
-            raise InputError(f"{self.flag} must be a whole number (got {value})", field=self.attr)
+            raise InputError(
+                f"{self.flag} must be a whole number (got {echo(value)})", field=self.attr
+            )
         return result
 
     def _check_bounds(self, result: float, given: object) -> None:
@@ -93,23 +133,55 @@ class Field:
             "fraction": (not 0 < result <= 1, "must be in (0, 1]"),
             "at_least_one": (result < 1, "must be at least 1"),
         }.get(self.bounds or "")
+        shown = _given(given)
         if problem and problem[0]:
             hint = " — e.g. 0.4 for 40%" if self.bounds == "fraction" else ""
-            raise InputError(f"{self.flag} {problem[1]} (got {given}){hint}", field=self.attr)
+            raise InputError(f"{self.flag} {problem[1]} (got {shown}){hint}", field=self.attr)
+        self._check_limits(result, shown)
+
+    def _check_limits(self, result: float, shown: str) -> None:
+        """The field's own range: at most `maximum`, and 0 or at least `smallest`."""
+        if result > self.maximum:
+            raise InputError(
+                f"{self.flag} must be at most {self._limit(self.maximum)} (got {shown}) — "
+                "check the exponent and the unit",
+                field=self.attr,
+            )
+        if 0 < result < self.smallest:
+            zero = "0 or " if self.bounds == "non_negative" else ""
+            raise InputError(
+                f"{self.flag} must be {zero}at least {self._limit(self.smallest)} (got {shown}) "
+                "— check the exponent and the unit",
+                field=self.attr,
+            )
+
+    def _limit(self, value: float) -> str:
+        if self.kind != "duration":
+            return limit(value)
+        return f"{limit(value)} days" if value >= 1 else f"{limit(value * SECONDS_PER_DAY)} s"
 
     def _duration(self, value: object) -> float:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise InputError(f"{self.flag}: expected a duration, got {value!r}", field=self.attr)
-        days = parse_hours(value, name=self.flag) / HOURS_PER_DAY
+            raise InputError(
+                f"{self.flag}: expected a duration, got {echo(value)}", field=self.attr
+            )
+        try:
+            days = parse_hours(value, name=self.flag) / HOURS_PER_DAY
+        except InputError as exc:
+            exc.field = self.attr
+            raise
         if days <= 0:
-            raise InputError(f"{self.flag} must be greater than 0 (got {value})", field=self.attr)
+            raise InputError(
+                f"{self.flag} must be greater than 0 (got {_given(value)})", field=self.attr
+            )
+        self._check_limits(days, _given(value))
         return days
 
     def _choice(self, value: object) -> str:
         text = str(value).lower()
         if text not in self.choices:
             raise InputError(
-                f"{self.flag}: unknown {value!r} — use one of {', '.join(self.choices)}",
+                f"{self.flag}: unknown {echo(value)} — use one of {', '.join(self.choices)}",
                 field=self.attr,
             )
         return text
@@ -122,14 +194,21 @@ class Field:
         return tuple(parts)
 
     def _date(self, value: object) -> str:
+        if isinstance(value, date):  # YAML reads an unquoted 2024-01-01 as a date
+            return value.isoformat()[:10]
         try:
             parse_date(str(value))
         except ValueError:
             raise InputError(
-                f"{self.flag}: cannot read {value!r} as a date — use YYYY-MM or YYYY-MM-DD",
+                f"{self.flag}: cannot read {echo(value)} as a date — use YYYY-MM or YYYY-MM-DD",
                 field=self.attr,
             ) from None
         return str(value)
+
+
+def _given(value: object) -> str:
+    """A given value as a bound's message repeats it: as typed, cut short."""
+    return echo(value, quotes=False)
 
 
 def _fields(*rows: Field) -> dict[str, Field]:
@@ -142,20 +221,34 @@ INPUTS = _fields(
     # workload
     Field("model", "", "name", "Preset of a well-known model (see `combien data models`).",
           WORKLOAD),
-    Field("params", "parameters", "number", "Parameters, e.g. 70B.", WORKLOAD, "positive"),
+    # the largest models have ~2e12 parameters; 1e14 (200 TB of weights in bf16) is beyond any
+    Field("params", "parameters", "number", "Parameters, e.g. 70B.", WORKLOAD, "positive",
+          maximum=1e14, smallest=1),
     Field("active_params", "parameters", "number",
-          "Active parameters per token (MoE), e.g. 37B.", WORKLOAD, "positive"),
-    Field("tokens", "tokens", "number", "Training tokens, e.g. 15T.", WORKLOAD, "positive"),
+          "Active parameters per token (MoE), e.g. 37B.", WORKLOAD, "positive",
+          maximum=1e14, smallest=1),
+    # the largest runs read ~4e13 tokens; all public human text is ~3e14 — 1e17 leaves room for
+    # synthetic data and many epochs
+    Field("tokens", "tokens", "number", "Training tokens, e.g. 15T.", WORKLOAD, "positive",
+          maximum=1e17, smallest=1),
+    # the largest runs are ~5e26 FLOP; 1e7 chips × 1e16 FLOP/s × three years is ~1e31
     Field("flop", "FLOP", "number", "Training compute in FLOP, e.g. 3.8e25.", WORKLOAD,
-          "positive"),
+          "positive", maximum=1e32, smallest=1),
     # hardware and time
     Field("hardware", "", "name",
           "Accelerator id, e.g. h100-sxm (see `combien data hardware`).", HARDWARE_TIME),
+    # 1e7 chips for 1e5 hours (eleven years); at least one chip-second
     Field("chip_hours", "h", "number", "Accelerator-hours, e.g. 30.84M.", HARDWARE_TIME,
-          "positive"),
-    Field("chips", "count", "number", "Number of accelerators.", HARDWARE_TIME, "positive"),
-    Field("days", "d", "duration", "Wall-clock duration: 90d, 2160h, or days.", HARDWARE_TIME),
-    Field("mfu", "fraction", "number", "Model FLOP utilisation, 0–1.", HARDWARE_TIME, "fraction"),
+          "positive", maximum=1e12, smallest=1 / SECONDS_PER_HOUR),
+    # the largest clusters hold ~1e5–1e6 accelerators; a hundredth of one (a MIG slice is 1/7)
+    Field("chips", "count", "number", "Number of accelerators.", HARDWARE_TIME, "positive",
+          maximum=1e7, smallest=0.01),
+    # ten years, longer than accelerators serve; at least one second
+    Field("days", "d", "duration", "Wall-clock duration: 90d, 2160h, or days.", HARDWARE_TIME,
+          maximum=3653, smallest=1 / SECONDS_PER_DAY),
+    # the poorest runs reported reach ~1–5%; 0.01% is a typo
+    Field("mfu", "fraction", "number", "Model FLOP utilisation, 0–1.", HARDWARE_TIME, "fraction",
+          smallest=1e-4),
     Field("precision", "", "choice",
           "Training precision: bf16 (default), fp16, fp8, tf32, fp32.", HARDWARE_TIME,
           choices=PRECISIONS),
@@ -163,52 +256,69 @@ INPUTS = _fields(
           "Share of wall-clock time spent training (restarts, failures, evaluation), 0–1.",
           HARDWARE_TIME, "fraction"),
     # serving
+    # the longest context windows hold ~1e7 tokens; a request reads or writes whole tokens
     Field("tokens_in", "tokens", "number", "Input (prompt) tokens per request.", SERVING,
-          "non_negative"),
-    Field("tokens_out", "tokens", "number", "Output tokens per request.", SERVING, "positive"),
+          "non_negative", maximum=1e8, smallest=1),
+    Field("tokens_out", "tokens", "number", "Output tokens per request.", SERVING, "positive",
+          maximum=1e8, smallest=1),
+    # scale-up domains hold 8–576 accelerators; 1e5 would be a whole large cluster per replica
     Field("gpus", "count", "whole", "Accelerators per replica (default: from memory).", SERVING,
-          "positive"),
-    Field("batch", "requests", "number", "Concurrent requests per replica.", SERVING, "positive"),
+          "positive", maximum=1e5, smallest=1),
+    # continuous batching runs up to a few thousand requests at once; an average may be below 1
+    Field("batch", "requests", "number", "Concurrent requests per replica.", SERVING, "positive",
+          maximum=1e6, smallest=0.01),
     Field("weight_precision", "", "choice", "Weights: bf16 (default), fp8, int8, int4.", SERVING,
           choices=WEIGHT_PRECISIONS, key="precision"),
+    # at least 0.01%: about nine seconds a day
     Field("utilisation", "fraction", "number", "Share of time replicas are busy, 0–1.", SERVING,
-          "fraction"),
+          "fraction", smallest=1e-4),
     # a human reads ~5–10 tokens/s (100–200 ms a token); a millisecond a token is beyond any
     # accelerator today, a minute a token beyond any service
     Field("tpot_ms", "ms", "number",
           "Latency target: time per output token, ms (default: MLPerf interactive).", SERVING,
-          "positive"),
+          "positive", maximum=60_000, smallest=1),
     Field("ttft_ms", "ms", "number",
           "Latency target: time to first token, ms (default: MLPerf interactive).", SERVING,
-          "positive"),
+          "positive", maximum=600_000, smallest=1),
     # a service provisioned for 1000× its mean traffic idles 99.9% of the time
     Field("peak_to_mean", "×", "number",
           "Peak traffic ÷ mean traffic: replicas are sized for the peak (default 1).", TRAFFIC,
-          "at_least_one"),
+          "at_least_one", maximum=1000),
+    # the costliest (agentic) requests use tens of Wh; 3.6 mJ is less than one short answer
     Field("request_energy_kwh", "kWh", "number",
-          "IT energy of one request (kWh): replaces the model.", SERVING, "positive"),
+          "IT energy of one request (kWh): replaces the model.", SERVING, "positive",
+          maximum=100, smallest=1e-9),
     # traffic
+    # web search serves ~1.4e10 queries a day; 1e13 is a thousand a day for every person; the
+    # least traffic is about one request in three years
     Field("requests_per_day", "requests/day", "number", "Traffic, requests per day.", TRAFFIC,
-          "non_negative"),
+          "non_negative", maximum=1e13, smallest=1e-3),
     Field("rps", "requests/s", "number", "Traffic, requests per second.", TRAFFIC,
-          "non_negative"),
+          "non_negative", maximum=1e8, smallest=1e-8),
     # site
     Field("location", "", "name",
           "Where it runs: FR, US-IA, aws:us-east-1 (see `combien data locations`).", SITE),
     Field("facility", "", "name",
           "Facility preset: hyperscale, enterprise, air-cooled, evaporative, dlc.", SITE),
-    Field("pue", "×", "number", "Power usage effectiveness (≥ 1).", SITE, "at_least_one"),
+    # the least efficient facilities report a PUE of ~2.5–3
+    Field("pue", "×", "number", "Power usage effectiveness (≥ 1).", SITE, "at_least_one",
+          maximum=10),
+    # reported on-site WUE is 0–~10 L/kWh even for evaporative cooling in hot climates
     Field("wue", "L/kWh", "number", "On-site water usage effectiveness, L/kWh of IT energy.",
-          SITE, "non_negative"),
+          SITE, "non_negative", maximum=100),
+    # lignite, the dirtiest source, emits ~1,100–1,200 gCO2e/kWh
     Field("grid", "gCO2e/kWh", "number", "Grid carbon intensity, gCO2e/kWh.", SITE,
-          "non_negative"),
+          "non_negative", maximum=2000),
+    # reservoir hydropower, the thirstiest source, evaporates up to a few hundred L/kWh
     Field("ewif", "L/kWh", "number", "Water intensity of electricity, L/kWh.", SITE,
-          "non_negative"),
+          "non_negative", maximum=1000),
     # prices
+    # list prices are $1–$15 per accelerator-hour
     Field("price_hour", "USD/h", "number", "Cloud price, USD per accelerator-hour.", PRICES,
-          "non_negative"),
+          "non_negative", maximum=1e4),
+    # retail electricity costs $0.05–$0.6/kWh; wholesale price caps are ~$5–$9/kWh
     Field("price_kwh", "USD/kWh", "number", "Electricity price, USD/kWh.", PRICES,
-          "non_negative"),
+          "non_negative", maximum=100),
     Field("provider", "", "name", "Cloud provider for prices: aws, gcp, azure, lambda, ...",
           PRICES),
     Field("commitment", "", "choice", "Cloud commitment: on-demand, 1y, 3y (default 3y).",
@@ -216,15 +326,20 @@ INPUTS = _fields(
     Field("start", "", "date",
           "Training start YYYY-MM: depreciates the hardware price to it.", PRICES),
     # method
+    # an idle accelerator still draws ~10–20% of its TDP
     Field("power_fraction", "fraction", "number", "Average power ÷ TDP, 0–1.", METHOD,
-          "fraction"),
+          "fraction", smallest=1e-3),
+    # accelerator packages draw up to ~1–2 kW, a wafer-scale system ~23 kW; at least a milliwatt
     Field("chip_power_w", "W", "number",
           "Measured average power per chip (W); replaces TDP × power fraction.", METHOD,
-          "positive"),
+          "positive", maximum=1e5, smallest=1e-3),
+    # a server draws ~1.2–2× its accelerators' power
     Field("server_overhead", "×", "number", "Server power ÷ accelerator power (≥ 1).", METHOD,
-          "at_least_one"),
+          "at_least_one", maximum=10),
+    # 1e12 kWh is more than every data centre used in 2024 (~4e11); at least 3.6 mJ
     Field("it_energy_kwh", "kWh", "number",
-          "IT energy already known (kWh): compute and power are skipped.", METHOD, "positive"),
+          "IT energy already known (kWh): compute and power are skipped.", METHOD, "positive",
+          maximum=1e12, smallest=1e-9),
     Field("convention", "", "name", "Counting convention: full (default), tdp, epoch.", METHOD),
     Field("prefer", "", "choices",
           "Which input wins a conflict: flop, params, chip-hours, days, mfu.", METHOD,
@@ -232,22 +347,28 @@ INPUTS = _fields(
     # scenarios
     Field("energy", "", "name", "Power from one source: nuclear, wind, solar, gas, coal ...",
           SCENARIOS),
+    # algorithmic progress is ~3× a year: a millionfold is more than a decade of it
     Field("efficiency", "×", "number", "A method that needs N× less compute (e.g. 10).",
-          SCENARIOS, "positive"),
+          SCENARIOS, "positive", maximum=1e6, smallest=1e-3),
     Field("efficiency_overhead", "fraction", "number",
-          "Its overhead, as a share of the original compute.", SCENARIOS, "non_negative"),
+          "Its overhead, as a share of the original compute.", SCENARIOS, "non_negative",
+          maximum=100),
     Field("heat_reuse", "fraction", "number",
           "Share of the heat recovered (0–1): heat and homes-equivalent.", SCENARIOS, "fraction"),
     # the sector view
+    # the world runs ~1e8 servers of every kind
     Field("servers", "servers", "number", "AI servers in use (de Vries: 1.5M in 2027).", SECTOR,
-          "positive"),
-    Field("server_kw_low", "kW", "number", "Power of one server, low (kW).", SECTOR, "positive"),
+          "positive", maximum=1e9, smallest=1),
+    # a whole 72-GPU rack draws ~120–140 kW; at least one watt
+    Field("server_kw_low", "kW", "number", "Power of one server, low (kW).", SECTOR, "positive",
+          maximum=1e3, smallest=1e-3),
     Field("server_kw_high", "kW", "number", "Power of one server, high (kW).", SECTOR,
-          "positive"),
+          "positive", maximum=1e3, smallest=1e-3),
+    # world GDP is ~1.1e14 USD a year
     Field("dc_capex", "USD/yr", "number", "Yearly AI data-centre GPU spend, USD (Cahn: $150B).",
-          SECTOR, "non_negative"),
+          SECTOR, "non_negative", maximum=1e15),
     Field("ai_revenue", "USD/yr", "number", "Yearly AI revenue, USD (Cahn: $70B named).", SECTOR,
-          "non_negative"),
+          "non_negative", maximum=1e15),
 )
 # fmt: on
 
@@ -285,8 +406,38 @@ def samples(value: object) -> int:
     """A Monte Carlo sample count within SAMPLES_RANGE."""
     low, high = SAMPLES_RANGE
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        message = f"--samples must be between {low:,} and {high:,} (got {value})"
+        message = (
+            f"--samples must be between {low:,} and {high:,} (got {echo(value)}) — fewer draws "
+            "leave the 5th and 95th percentiles to chance"
+        )
         raise InputError(message, field="samples")
+    return value
+
+
+def seed(value: object) -> int:
+    """A random seed within SEED_RANGE."""
+    low, high = SEED_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        message = f"--seed must be a whole number from {low} to {high:,} (got {echo(value)})"
+        raise InputError(message, field="seed")
+    return value
+
+
+def year(value: float, name: str) -> float:
+    """A publication date (decimal year) within YEAR_RANGE; `name` is its flag."""
+    low, high = YEAR_RANGE
+    if not low <= value <= high:  # NaN fails too
+        message = f"{name} must be a year from {low:g} to {high:g} (got {echo(value)})"
+        raise InputError(message, field=name.lstrip("-"))
+    return value
+
+
+def months(value: float) -> float:
+    """Months of serving within MONTHS_RANGE."""
+    low, high = MONTHS_RANGE
+    if not low <= value <= high:  # NaN and infinity fail too
+        message = f"--months must be from {low:g} to {high:,g} (got {echo(value)}) — e.g. 12"
+        raise InputError(message, field="months")
     return value
 
 

@@ -46,6 +46,41 @@ _DURATION = {
     "y": 8_766.0,
 }
 _DURATION_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(min|[smhdwy]?)\s*$")
+#: the most characters of a user's input that an error message repeats
+ECHO_CHARS = 60
+
+
+def echo(value: object, limit: int = ECHO_CHARS, *, quotes: bool = True) -> str:
+    """A user's input as an error message repeats it: its repr (a string without its quotes
+    if `quotes` is false, escapes kept, so always one line), cut to `limit` characters."""
+    text = repr(value)
+    if not quotes and isinstance(value, str):
+        text = text[1:-1]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def limit(value: float) -> str:
+    """A bound as an error message writes it: 1e14, 0.001, 3653, 2.778e-4."""
+    mantissa, _, exponent = f"{value:.4g}".partition("e")
+    return mantissa + (f"e{int(exponent)}" if exponent else "")
+
+
+def _finite(value: float, text: object, name: str) -> float:
+    if not math.isfinite(value):
+        raise _not_finite(text, name)
+    return value
+
+
+def _float(number: str | float | int, text: object, name: str) -> float:
+    try:
+        return float(number)
+    except OverflowError:  # an int too large for a float
+        raise _not_finite(text, name) from None
+
+
+def _not_finite(text: object, name: str) -> InputError:
+    message = f"{name}: {echo(text)} is not a finite number — check the exponent and the unit"
+    return InputError(message, field=name)
 
 
 def parse_number(text: str | float | int, *, name: str = "value") -> float:
@@ -57,26 +92,22 @@ def parse_number(text: str | float | int, *, name: str = "value") -> float:
     if isinstance(text, bool):
         raise InputError(f"{name}: expected a number, got {text!r}", field=name)
     if isinstance(text, int | float):
-        value = float(text)
-    else:
-        match = _NUMBER.match(str(text))
-        if not match:
-            raise InputError(
-                f"{name}: cannot read {text!r} as a number — use e.g. 70B, 1.5e12, 15T, 3.2M",
-                field=name,
-            )
-        number, suffix = match.groups()
-        if suffix == "m":
-            raise InputError(f"{name}: '{text}' is ambiguous — write M for million", field=name)
-        if suffix.upper() not in _SUFFIX:
-            raise InputError(
-                f"{name}: unknown suffix {suffix!r} in {text!r} — use K, M, B, T or P",
-                field=name,
-            )
-        value = float(number) * _SUFFIX[suffix.upper()]
-    if not math.isfinite(value):
-        raise InputError(f"{name}: {text!r} is not a finite number", field=name)
-    return value
+        return _finite(_float(text, text, name), text, name)
+    match = _NUMBER.match(str(text))
+    if not match:
+        raise InputError(
+            f"{name}: cannot read {echo(text)} as a number — use e.g. 70B, 1.5e12, 15T, 3.2M",
+            field=name,
+        )
+    number, suffix = match.groups()
+    if suffix == "m":
+        raise InputError(f"{name}: {echo(text)} is ambiguous — write M for million", field=name)
+    if suffix.upper() not in _SUFFIX:
+        raise InputError(
+            f"{name}: unknown suffix {suffix!r} in {echo(text)} — use K, M, B, T or P",
+            field=name,
+        )
+    return _finite(float(number) * _SUFFIX[suffix.upper()], text, name)
 
 
 def parse_date(text: str) -> date:
@@ -87,15 +118,16 @@ def parse_date(text: str) -> date:
 def parse_hours(text: str | float | int, *, name: str = "duration") -> float:
     """Parse a duration into hours: '90d', '2160h', '3w', '45min', or a bare number of days."""
     if isinstance(text, int | float) and not isinstance(text, bool):
-        return float(text) * HOURS_PER_DAY
+        return _finite(_float(text, text, name) * HOURS_PER_DAY, text, name)
     match = _DURATION_RE.match(str(text))
     if not match:
         raise InputError(
-            f"{name}: cannot read {text!r} as a duration — use e.g. 90d, 2160h, 3w", field=name
+            f"{name}: cannot read {echo(text)} as a duration — use e.g. 90d, 2160h, 3w",
+            field=name,
         )
     number, unit = match.groups()
     factor = 1 / 60 if unit == "min" else _DURATION[unit] if unit else HOURS_PER_DAY
-    return float(number) * factor
+    return _finite(float(number) * factor, text, name)
 
 
 def kw(watts: Q) -> Q:

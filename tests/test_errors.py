@@ -69,7 +69,11 @@ CASES = [
         "--active-params (7e+10) cannot exceed --params (7e+09)",
         "",
     ),
-    (["--flop", "1e24", "--samples", "3"], "--samples must be between 10 and 1,000,000", "(got 3)"),
+    (
+        ["--flop", "1e24", "--samples", "3"],
+        "--samples must be between 100 and 1,000,000",
+        "(got 3)",
+    ),
     (
         ["--flop", "1e24", "--start", "last year"],
         "--start: cannot read",

@@ -38,8 +38,13 @@ def trends(
     """Growth of frontier training compute and cost; when the largest run crosses $1B–$100B."""
     from combien.field import charts
     from combien.field.trends import trends as run_trends
+    from combien.fields import seed as checked_seed
+    from combien.fields import year
 
-    result = run_trends(since, until, seed=seed)
+    year(since, "--since")
+    if until is not None:
+        year(until, "--until")
+    result = run_trends(since, until, seed=checked_seed(seed))
     if png:
         charts.png(result, str(png))
     if html:

@@ -10,6 +10,7 @@ engine's equations.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from combien.engine.carbon import operational_co2e_kg
 from combien.engine.energy import facility_energy_kwh
 from combien.engine.water import offsite_water_l, onsite_water_l
 from combien.errors import InputError
+from combien.fields import INPUTS
 from combien.results.bill import Span
 from combien.results.document import JSON, dumps, markdown_table, rich_table
 from combien.units import KWH_PER_TWH, M3_PER_L, t_from_kg
@@ -30,6 +32,21 @@ SCHEMA = "combien.sector/1"
 #: display scales: m³ → billion m³, t → Mt, USD → $B
 _PER_BILLION = 1e-9
 _PER_MILLION = 1e-6
+#: the input field that bounds each number of SectorInputs (the water intensities are bounded
+#: as the on-site WUE and the off-site EWIF)
+_FIELDS = {
+    "servers": "servers",
+    "server_kw_low": "server_kw_low",
+    "server_kw_high": "server_kw_high",
+    "utilisation": "utilisation",
+    "pue": "pue",
+    "onsite_withdrawal_l_per_kwh": "wue",
+    "offsite_withdrawal_l_per_kwh": "ewif",
+    "onsite_consumption_l_per_kwh": "wue",
+    "offsite_consumption_l_per_kwh": "ewif",
+    "dc_capex_usd": "dc_capex",
+    "ai_revenue_usd": "ai_revenue",
+}
 
 
 @dataclass(frozen=True)
@@ -138,9 +155,7 @@ def _span(values: Iterable[float]) -> Span:
 
 def sector(options: SectorInputs | None = None) -> Sector:
     """AI's yearly electricity, water, carbon and revenue question, from server shipments."""
-    o = options or SectorInputs()
-    if not 0 < o.utilisation <= 1:
-        raise InputError(f"--utilisation must be in (0, 1] (got {o.utilisation})")
+    o = _checked(options or SectorInputs())
     inputs: dict[str, dict[str, float | str]] = {}
     it_kwh, pue = _it_energy(o, inputs)
     facility_kwh = [facility_energy_kwh(it, pue) for it in it_kwh]
@@ -160,6 +175,25 @@ def sector(options: SectorInputs | None = None) -> Sector:
         revenue_gap_usd=gap,
         withdrawal_denmark_multiple=withdrawal_m3.scaled(1 / denmark),
     )
+
+
+def _checked(o: SectorInputs) -> SectorInputs:
+    """The inputs, each number read by its field (bounds and all): a one-line InputError
+    naming the first out of range."""
+    numbers: dict[str, float] = {}
+    for attr, name in _FIELDS.items():
+        value = getattr(o, attr)
+        if value is not None:
+            parsed = dataclasses.replace(INPUTS[name], name=attr, key="").parse(value)
+            assert isinstance(parsed, float)
+            numbers[attr] = parsed
+    low, high = o.server_kw_low, o.server_kw_high
+    if low is not None and high is not None and low > high:
+        raise InputError(
+            f"--server-kw-low ({low:g}) cannot exceed --server-kw-high ({high:g}) — swap them",
+            field="server_kw_low",
+        )
+    return SectorInputs(**{**vars(o), **numbers})
 
 
 def _it_energy(

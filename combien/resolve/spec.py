@@ -3,18 +3,38 @@
 Each attribute is read by its field in `combien.fields` (unit, bounds, parse rule): numbers accept
 "70B", "1.5e12", "15T", "3.2M"; durations "90d", "2160h". Any problem becomes a one-line
 :class:`~combien.errors.InputError` that names the flag or key.
+
+A YAML spec file is untrusted too: only a regular file of at most SPEC_MAX_BYTES, in UTF-8, is
+read; aliases, repeated keys and nesting deeper than SPEC_MAX_DEPTH are refused, and an error
+repeats at most a few dozen characters of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import os
+import re
+import stat
+from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from combien.errors import ConflictError, InputError
-from combien.fields import INPUTS, Field, flag, samples
+from combien.fields import INPUTS, Field, flag, samples, seed
+from combien.units import ECHO_CHARS, echo
+
+if TYPE_CHECKING:
+    import yaml
+
+#: the largest spec file read: a spec is a few dozen keys, under 2 kB; 64 KiB leaves room for
+#: comments, and YAML's pure-Python parser, at ~0.1 MB/s on dense input, reads it in under 1 s
+SPEC_MAX_BYTES = 65_536
+#: the deepest nesting of a spec: its keys hold numbers, names and lists of names
+SPEC_MAX_DEPTH = 20
+#: what a top-level key of a spec looks like (any other is refused without being repeated)
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
 class Spec(BaseModel):
@@ -67,6 +87,11 @@ class Spec(BaseModel):
     def _samples(cls, value: int) -> int:
         return samples(value)
 
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, value: int) -> int:
+        return seed(value)
+
     @model_validator(mode="after")
     def _active(self) -> Self:
         if self.params and self.active_params and self.active_params > self.params:
@@ -83,6 +108,12 @@ class Spec(BaseModel):
         if not isinstance(data, Mapping):
             raise InputError("a run spec must be a mapping of keys to values")
         clean = {str(k).replace("-", "_"): v for k, v in data.items()}
+        if len(clean) < len(data):
+            twice = sorted({str(k) for k in data} - set(clean))[0]
+            raise InputError(
+                f"the key {echo(twice)} is given twice (once with _ and once with -) — keep one",
+                field=twice.replace("-", "_"),
+            )
         try:
             return cls(**clean)
         except ValidationError as exc:
@@ -159,21 +190,125 @@ def read_yaml(path: str | Path) -> dict[str, object]:
     """A YAML spec file's top-level mapping; one-line InputError when it cannot be read."""
     import yaml
 
+    name = _shown(path)
+    text = _read_text(path, name)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"--spec: cannot read {path}: {exc.strerror}", field="spec") from None
-    try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_spec_loader())  # a SafeLoader
+    except _Refused as exc:
+        raise InputError(f"--spec: {name} line {exc.line}: {exc}", field="spec") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise InputError(f"--spec: {path}{where} is not valid YAML", field="spec") from None
+        raise InputError(f"--spec: {name}{where} is not valid YAML", field="spec") from None
+    except RecursionError:
+        raise InputError(f"--spec: {name} is nested too deeply", field="spec") from None
+    except ValueError:  # a date out of range, a number thousands of digits long
+        message = f"--spec: {name} holds a value YAML cannot read (a date? a very long number?)"
+        raise InputError(message, field="spec") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InputError(f"--spec: {path} must hold a mapping of keys to values", field="spec")
+        raise InputError(f"--spec: {name} must hold a mapping of keys to values", field="spec")
     return data
+
+
+def _shown(path: str | Path) -> str:
+    """A file name as an error message repeats it: one line, its end kept when it is long."""
+    text = echo(str(path), limit=len(str(path)) * 4 + 2, quotes=False)
+    return text if len(text) <= ECHO_CHARS else "…" + text[1 - ECHO_CHARS :]
+
+
+def _read_text(path: str | Path, name: str) -> str:
+    """The text of a regular file of at most SPEC_MAX_BYTES, in UTF-8 (a BOM is allowed).
+
+    Opened without blocking and checked before reading, so that a FIFO or a device is refused
+    rather than waited on or read forever."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not a file name"
+        raise InputError(f"--spec: cannot read {name}: {reason}", field="spec") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise InputError(f"--spec: {name} is {kind} — give a YAML file", field="spec")
+    with os.fdopen(fd, "rb") as file:
+        try:
+            data = file.read(SPEC_MAX_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"--spec: cannot read {name}: {exc.strerror}", field="spec") from None
+    if len(data) > SPEC_MAX_BYTES:
+        raise InputError(
+            f"--spec: {name} is larger than {SPEC_MAX_BYTES:,} bytes — a spec is a few keys",
+            field="spec",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"--spec: {name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}) — save it as UTF-8",
+            field="spec",
+        ) from None
+
+
+class _Refused(ValueError):
+    """Something a spec file may not hold, at a line."""
+
+    def __init__(self, problem: str, mark: yaml.Mark) -> None:
+        super().__init__(problem)
+        self.line = mark.line + 1
+
+
+@functools.cache
+def _spec_loader() -> type[yaml.SafeLoader]:
+    """YAML's safe loader, less what a spec never needs: aliases (a few lines of them expand
+    to gigabytes), repeated keys (which one wins?), deep nesting, keys that are not names."""
+    import yaml
+
+    class SpecLoader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                raise _Refused("aliases (*name) are not allowed — write the value out", mark)
+            if self.depth >= SPEC_MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _Refused(f"nested more than {SPEC_MAX_DEPTH} levels deep", mark)
+            self.depth += 1
+            try:
+                node = super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+            if parent is None and isinstance(node, yaml.MappingNode):
+                _check_keys(node)
+            return node
+
+        def construct_mapping(
+            self, node: yaml.MappingNode, deep: bool = False
+        ) -> dict[Hashable, Any]:
+            seen: set[object] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    repeated = key in seen
+                    seen.add(key)
+                except TypeError:  # unhashable: the safe loader refuses it next
+                    continue
+                if repeated:
+                    raise _Refused(f"the key {echo(key)} is given twice", key_node.start_mark)
+            return super().construct_mapping(node, deep=deep)
+
+    def _check_keys(node: yaml.MappingNode) -> None:
+        for key_node, _ in node.value:
+            text = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(text, str) or not _KEY.fullmatch(text):
+                problem = "a key is not a name like chip_hours (it is not repeated here)"
+                raise _Refused(problem, key_node.start_mark)
+
+    return SpecLoader
 
 
 def _one_line(exc: ValidationError, model: type[BaseModel]) -> InputError:
@@ -184,5 +319,6 @@ def _one_line(exc: ValidationError, model: type[BaseModel]) -> InputError:
         return original
     if error["type"] == "extra_forbidden":
         valid = ", ".join(sorted(model.model_fields))
-        return InputError(f"unknown key {loc!r} — valid keys: {valid}", field=loc)
-    return InputError(f"{flag(loc) if loc else 'spec'}: {error['msg'].lower()}", field=loc or None)
+        return InputError(f"unknown key {echo(loc)} — valid keys: {valid}", field=loc)
+    where = flag(loc) if loc else "spec"
+    return InputError(f"{echo(where)[1:-1]}: {error['msg'].lower()}", field=loc or None)

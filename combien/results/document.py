@@ -3,13 +3,18 @@ table builders that every result uses, so that no result needs a renderer of its
 
 Each result type (Bill, InferenceBill, Lifecycle, Trends, Claims, Sector, ...) implements
 `Document` next to its definition; the CLI and any web layer call the protocol and nothing else.
+Every number a result shows is finite: `dumps` and `check_finite` refuse infinity and NaN with a
+one-line error that names the line.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from combien.errors import InputError
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -32,8 +37,40 @@ class Document(Protocol):
 
 
 def dumps(data: JSON, indent: int | None = 2) -> str:
-    """JSON text of a result's dict: UTF-8 kept, keys in the result's order."""
-    return json.dumps(data, indent=indent, ensure_ascii=False)
+    """JSON text of a result's dict: UTF-8 kept, keys in the result's order, every number
+    finite (strict JSON has no Infinity or NaN)."""
+    check_finite(data)
+    return json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def check_finite(data: object) -> None:
+    """A one-line InputError naming the first number of a result's dict that is infinite or NaN
+    (inputs at the edge of their ranges whose product or ratio overflows)."""
+    where = _not_finite(data, ())
+    if where is None:
+        return
+    path, value = where
+    line = "".join(p if p.startswith("[") else f".{p}" for p in path).lstrip(".") or "value"
+    raise InputError(
+        f"the result's {line} is not a finite number ({value}) — the inputs are too large or "
+        "too small together; check their exponents and units"
+    )
+
+
+def _not_finite(data: object, path: tuple[str, ...]) -> tuple[tuple[str, ...], float] | None:
+    if isinstance(data, float):
+        return None if math.isfinite(data) else (path, data)
+    if isinstance(data, Mapping):
+        items: Sequence[tuple[object, object]] = list(data.items())
+    elif isinstance(data, list | tuple):
+        items = [(f"[{i}]", item) for i, item in enumerate(data)]
+    else:
+        return None
+    for key, value in items:
+        found = _not_finite(value, (*path, str(key)))
+        if found:
+            return found
+    return None
 
 
 def markdown_table(
