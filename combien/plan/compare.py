@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from combien.engine.uncertainty import percentiles_5_95
 from combien.errors import InputError
 from combien.fields import HEAT_LINES, INPUTS, TRAINING_LINES
 from combien.plan.comparison import Comparison, Difference, Variant
@@ -23,9 +24,6 @@ from combien.provenance import Caveat
 from combien.resolve.spec import TrainingRun
 from combien.resolve.training import resolve_training
 from combien.training.estimate import bill_from
-
-#: the lines compared: a training bill's, then the headline cost
-COMPARED = (*TRAINING_LINES, "cost_usd")
 
 
 def compare(
@@ -52,10 +50,11 @@ def compare(
                 for _, run, _ in variants]  # fmt: skip
     sampled = sample_runs(resolved, first.samples, first.seed)
     bills = [bill_from(a, samples=first.samples, seed=first.seed) for a in resolved]
+    # every line of a training bill; the heat lines and the headline cost where computed
     keys = tuple(
         k
-        for k in (*COMPARED, *HEAT_LINES)
-        if any(b.line(k) is not None for b in bills) and (k in COMPARED or k in bills[0].lines)
+        for k in (*TRAINING_LINES, *HEAT_LINES, "cost_usd")
+        if k in TRAINING_LINES or any(b.line(k) is not None for b in bills)
     )
     return Comparison(
         variants=tuple(
@@ -77,8 +76,6 @@ def difference(base: Sampled, other: Sampled, key: str, samples: int) -> Differe
     """A line of `other` minus the same line of `base`, over their common draws."""
     if key not in base.central or key not in other.central:
         return None
-    from combien.engine.uncertainty import percentiles_5_95
-
     diff = other.samples(key, samples) - base.samples(key, samples)
     low, high = percentiles_5_95(diff[np.newaxis, :])
     a, b = base.central[key], other.central[key]

@@ -28,6 +28,7 @@ from combien.plan.draws import sample_runs
 from combien.plan.options import Dropped, Option, Plan, objective_text
 from combien.plan.search import Grid, evaluate_grid, pareto
 from combien.plan.space import Placement, Restrictions, placements
+from combien.provenance import Caveat
 from combien.resolve.spec import TrainingRun
 from combien.resolve.training import resolve_training
 from combien.results.bill import Line
@@ -138,66 +139,28 @@ def _nothing_to_search(allowed: Restrictions) -> str:
 
 
 def _choose(
-    grid: Grid, base: TrainingRun, bounds: Limits, chips: list[float], warnings: list
+    grid: Grid, base: TrainingRun, bounds: Limits, chips: list[float], warnings: list[Caveat]
 ) -> Plan:
-    values = grid.values
-    known = np.isfinite(grid.objectives()).all(axis=1) if len(grid) else np.zeros(0, bool)
-    dropped = _excluded(grid, len(chips))
-    energy_known = np.isfinite(values["co2e_kg"]) if len(grid) else known
-    dropped += _group(
-        grid,
-        ~energy_known,
-        "energy-unknown",
-        "the catalog has no power for this hardware (TDP): its energy cannot be computed",
-    )
-    unpriced = energy_known & ~known
-    dropped += _group(
-        grid,
-        unpriced,
-        "price-unknown",
-        "the catalog cannot price it: no purchase price for this hardware",
-    )
-    ok = known.copy()
-    for code, limit, objective in _LIMITS:
-        bound = getattr(bounds, limit)
-        if bound is None:
-            continue
-        meets = values[objective] <= bound
-        if not (ok & meets).any():
-            raise InputError(_binding(grid, ok, code, bound, objective, bounds))
-        reason = f"{_describe_limit(code, bound)} not met"
-        dropped += _group(grid, ok & ~meets, code, reason, closest=objective)
-        ok &= meets
-    if not ok.any():
-        raise InputError(
-            "no configuration can be priced and computed: "
-            + "; ".join(f"{d.configurations:,} {d.reason}" for d in dropped)
-        )
+    """The options of the searched grid: the front, with ranges, and what was dropped."""
+    ok, dropped = _feasible(grid, bounds, len(chips))
     feasible = np.flatnonzero(ok)
     on_front = feasible[pareto(grid.objectives(feasible))]
-    extra = _best_per_hardware(grid, feasible, on_front)
+    members = set(on_front.tolist())
     options = [
-        _option(grid, i, base, bounds, pareto_member=i in set(on_front))
-        for i in [*_by_cost(grid, on_front), *extra]
+        _option(grid, i, base, bounds, pareto_member=i in members)
+        for i in [*_by_cost(grid, on_front), *_best_per_hardware(grid, feasible, on_front)]
     ]
-    best = {
-        name: min(
-            (i for i, o in enumerate(options) if o.pareto),
-            key=lambda i: tuple(options[i].objective(n) for n in _first(name)),
-        )
-        for name in NAMES
-    }
+    excluded = sum(d.configurations for d in _excluded(grid, len(chips)))
     return Plan(
         options=tuple(options),
-        best=best,
+        best=_best(options),
         dropped=tuple(dropped),
         flop=grid.flop,
         constraints=_constraints(bounds, grid),
         searched={
-            "configurations": len(grid)
-            + sum(d.configurations for d in _excluded(grid, len(chips))),
+            "configurations": len(grid) + excluded,
             "evaluated": len(grid),
-            "feasible": int(ok.sum()),
+            "feasible": len(feasible),
             "front": len(on_front),
             "hardware": len(grid.hardware),
             "placements": len(grid.placements),
@@ -207,6 +170,49 @@ def _choose(
         seed=base.seed,
         warnings=tuple(w.message for w in warnings),
     )
+
+
+def _feasible(grid: Grid, bounds: Limits, n_chips: int) -> tuple[np.ndarray, list[Dropped]]:
+    """Which configurations can be computed, priced and meet every limit; the others grouped
+    by the first reason that drops them. An InputError when a limit leaves none."""
+    dropped = _excluded(grid, n_chips)
+    if len(grid) == 0:
+        raise InputError(
+            "no configuration to compute: "
+            + "; ".join(f"{d.reason} ({', '.join(d.examples)})" for d in dropped)
+        )
+    known = np.isfinite(grid.objectives()).all(axis=1)
+    energy_known = np.isfinite(grid.values["co2e_kg"])
+    dropped += _group(grid, ~energy_known, "energy-unknown", "the catalog has no power for "
+                      "this hardware (TDP): its energy cannot be computed")  # fmt: skip
+    dropped += _group(grid, energy_known & ~known, "price-unknown", "the catalog cannot "
+                      "price it: no purchase price for this hardware")  # fmt: skip
+    if not known.any():
+        raise InputError(
+            "no configuration can be priced and computed: "
+            + "; ".join(f"{d.reason} ({', '.join(d.examples)})" for d in dropped)
+        )
+    ok = known.copy()
+    for code, limit, objective in _LIMITS:
+        bound = getattr(bounds, limit)
+        if bound is None:
+            continue
+        meets = grid.values[objective] <= bound
+        if not (ok & meets).any():
+            raise InputError(_binding(grid, ok, code, bound, objective, bounds))
+        reason = f"{_describe_limit(code, bound)} not met"
+        dropped += _group(grid, ok & ~meets, code, reason, closest=objective)
+        ok &= meets
+    return ok, dropped
+
+
+def _best(options: Sequence[Option]) -> dict[str, int]:
+    """For each objective, the front's option lowest in it (ties: the other objectives)."""
+    front = [i for i, o in enumerate(options) if o.pareto]
+    return {
+        name: min(front, key=lambda i: tuple(options[i].objective(n) for n in _first(name)))
+        for name in NAMES
+    }
 
 
 def _first(name: str) -> tuple[str, ...]:

@@ -52,7 +52,6 @@ class Grid:
     place: np.ndarray
     values: dict[str, np.ndarray]
     excluded: list[Excluded] = field(default_factory=list)
-    warnings: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: the training compute, as the resolver reads it (NaN when no hardware could run it)
     flop: float = float("nan")
 
@@ -90,7 +89,6 @@ def evaluate_grid(
         if broken:
             grid.excluded.append(Excluded("unusable", broken, h))
             continue
-        grid.warnings[h] = tuple(dict.fromkeys(w.message for p in parts for w in p.warnings))
         grid.flop = parts[0].values.get("flop", grid.flop)
         usable = []
         for p_index, place in enumerate(placements):
