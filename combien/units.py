@@ -190,23 +190,62 @@ def count(value: float | None) -> str:
 
 
 def quantity(value: float | None, unit: str) -> str:
-    """Human display of a canonical quantity: kWh, kg, L, USD, h."""
-    if value is None:
+    """Human display of a quantity in its canonical unit: '33.0 GWh', '12,818 t', '8.85 ML',
+    '$33,750', '78.4 d', '989 TFLOP/s', '700 W', '2028.6' (a calendar year)."""
+    if value is None or math.isnan(value):
         return "—"
     if unit == "kWh":
         return si(value * W_PER_KW, "Wh")
     if unit == "kg":
-        if abs(value) >= 1000:
-            return f"{_sig(value / 1000, 3)} t"
-        if 0 < abs(value) < 1:
-            return f"{_sig(value * 1000, 3)} g" if abs(value) >= 1e-3 else f"{value * 1e6:.3g} mg"
-        return f"{_sig(value, 3)} kg"
+        return _mass(value)
     if unit == "L":
         return f"{_sig(value * 1000, 3)} mL" if 0 < abs(value) < 1 else si(value, "L")
     if unit == "USD":
-        return "$" + count(value) if abs(value) >= 1e6 else "$" + si(value, "").replace(" ", "")
+        return money(value)
+    if unit.startswith("USD/"):
+        return money(value) + unit[3:]
     if unit == "h":
         return f"{_sig(value / 24, 3)} d" if abs(value) >= 48 else f"{_sig(value, 3)} h"
-    if unit in ("chip-h", "homes"):
-        return f"{count(value)} {unit}"
-    return f"{_sig(value, 3)} {unit}"
+    if unit in ("FLOP/s", "W", "Wh", "B/s"):
+        return si(value, unit)
+    if unit == "year":
+        return f"{value:.1f}"
+    if unit in _COUNTED:
+        return count(value)
+    return f"{count(value)} {unit}"
+
+
+#: units shown as a bare count: '405B' parameters, '16,384' chips, '0.750' of TDP
+_COUNTED = frozenset({"", "parameters", "tokens", "count", "fraction", "×", "requests"})
+
+
+def _mass(kg: float) -> str:
+    if abs(kg) >= 1000:
+        return f"{_sig(kg / 1000, 3)} t"
+    if 0 < abs(kg) < 1:
+        return f"{_sig(kg * 1000, 3)} g" if abs(kg) >= 1e-3 else f"{_sig(kg * 1e6, 3)} mg"
+    return f"{_sig(kg, 3)} kg"
+
+
+def money(usd: float) -> str:
+    """Dollars: '$150M', '$1.41B', '$502k', '$33,750', '$4.86', '$0.000686'."""
+    sign, usd = ("-" if usd < 0 else ""), abs(usd)
+    if usd >= 1e6:
+        return f"{sign}${count(usd)}"
+    if usd >= 1e5:
+        return f"{sign}${_sig(usd / 1e3, 3)}k"
+    if usd >= 1000:
+        return f"{sign}${usd:,.0f}"
+    return f"{sign}${_sig(usd, 3)}"
+
+
+def span(low: float | None, high: float | None, unit: str) -> str:
+    """A range with its unit said once where both ends share it: '23.7–45.1 GWh',
+    '8,360–17,079 t', '$61.8M–$382M'; one value when both ends print the same."""
+    first, second = quantity(low, unit), quantity(high, unit)
+    if first == second:
+        return first
+    number, _, suffix = first.rpartition(" ")
+    if number and second.endswith(" " + suffix):
+        return f"{number}–{second}"
+    return f"{first}–{second}"

@@ -45,7 +45,7 @@ def test_estimate_table_and_markdown(cli: Any, monkeypatch: pytest.MonkeyPatch) 
         "Water off-site",
         "Cost: cloud rental",
         "grid_gco2e_per_kwh",
-        "catalog: ",
+        "locations:US-IA",  # a source, as a numbered footnote
     ):
         assert text in table.out
     # 6 × 70e9 × 15e12 FLOP / (989.4e12 FLOP/s × MFU 0.372 × 3,600 s) = 4.7547M H100-hours;

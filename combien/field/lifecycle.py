@@ -77,6 +77,7 @@ class Lifecycle:
             "quantities": self.rows(),
             "training": self.training.to_dict(),
             "serving": self.serving.to_dict(),
+            "warnings": self.warnings(),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -108,17 +109,29 @@ class Lifecycle:
             )
         return rows
 
+    def warnings(self) -> list[str]:
+        """The training bill's and the serving bill's warnings, each said once."""
+        both = [w.message for w in (*self.training.warnings, *self.serving.warnings)]
+        return list(dict.fromkeys(both))
+
     def to_markdown(self) -> str:
         out = [f"## combien — training + {self.months:g} months of serving", ""]
         out += markdown_table(_HEADER, self.text_rows())
+        if self.warnings():
+            out += ["", "### Warnings", ""] + [f"- {w}" for w in self.warnings()]
         return "\n".join(out) + "\n"
 
     def to_table(self) -> RenderableType:
+        from rich.console import Group
+        from rich.text import Text
+
         title = (
-            f"combien — a model's life: training + {self.months:g} months of serving "
+            f"a model's life: training + {self.months:g} months of serving "
             f"({count(self.serving.requests_per_day)} requests/day)"
         )
-        return rich_table(title, _HEADER, self.text_rows())
+        parts: list[RenderableType] = [rich_table(title, _HEADER, self.text_rows())]
+        parts += [Text(f"! {w}", style="yellow") for w in self.warnings()]
+        return Group(*parts)
 
 
 def lifecycle(training: TrainingRun, serving: InferenceRun, months: float) -> Lifecycle:

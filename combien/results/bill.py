@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from combien.fields import HEAT_LINES, OUTPUTS, TRAINING_LINES
 from combien.provenance import Assumption, Caveat
-from combien.results.document import JSON, dumps, markdown_table, rich_table
-from combien.units import count, quantity
+from combien.results.document import JSON, Footnotes, dumps, markdown_table, rich_table
+from combien.units import count, money, quantity, span
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -118,62 +118,87 @@ class Bill:
                 out.append((output.label, "—", "not computed"))
                 continue
             unit = output.unit
-            span = f"{quantity(line.low, unit)} – {quantity(line.high, unit)}"
-            out.append((output.label, quantity(line.value, unit), span))
+            low_high = span(line.low, line.high, unit) if line.low < line.high else "no spread"
+            out.append((output.label, quantity(line.value, unit), low_high))
         return out
 
     def heading(self) -> str:
+        """What the bill is of, and of which run: 'training estimate: gpt-3 · v100 · US'."""
         keys = ("model", "hardware", "location", "facility")
         parts = [self.labels[k] for k in keys if self.labels.get(k)]
-        flop = f", {count(self.flop)} FLOP" if self.flop else ""
-        return f"combien — {self.title}: " + " · ".join(parts) + flop
+        if self.flop:
+            parts.append(f"{count(self.flop)} FLOP")
+        return f"{self.title}: " + " · ".join(parts)
 
     def to_markdown(self) -> str:
-        """The bill as a markdown document (for papers, model cards, issues)."""
-        out = [f"## {self.heading()}", ""]
+        """The bill as a markdown document (for issues and notes; `combien report` makes the
+        documents for papers and model cards): sources once each, as numbered footnotes."""
+        notes = Footnotes(brief=BRIEF_SOURCE_CHARS)
+        out = [f"## combien — {self.heading()}", ""]
         out += markdown_table(("line", "value", "90% range"), self.rows())
         out += ["", "### Inputs", ""]
-        inputs = [(n, input_text(a), a.origin, a.source) for n, a in self.inputs.items()]
-        out += markdown_table(("name", "value", "origin", "source"), inputs, left=(2, 3))
+        out += markdown_table(INPUT_HEADER, input_rows(self.inputs, notes), left=(2, 3))
         if self.warnings:
             out += ["", "### Warnings", ""] + [f"- {w.message}" for w in self.warnings]
-        out += [
-            "",
-            f"Ranges: 5th–95th percentile of {self.samples:,} Monte Carlo samples "
-            f"(seed {self.seed}).",
-        ]
+        out += ["", self.method_note(), "", "### Sources", "", *notes.markdown()]
         return "\n".join(out) + "\n"
 
+    def method_note(self) -> str:
+        return (
+            f"Ranges: 5th–95th percentile of {self.samples:,} Monte Carlo samples "
+            f"(seed {self.seed}). Sources shortened; in full with --format json."
+        )
+
     def to_table(self) -> RenderableType:
-        """A rich renderable: the lines, then the inputs with their origin, then warnings."""
+        """A rich renderable: the lines, the inputs with their origin and a footnote to their
+        source, the sources, then the warnings; at 80 columns nothing is cut."""
         from rich.console import Group
         from rich.text import Text
 
+        notes = Footnotes(brief=BRIEF_SOURCE_CHARS, inline=False)
         parts: list[RenderableType] = [
-            rich_table(self.heading(), ("line", "value", "90% range"), self.rows())
+            rich_table(self.heading(), ("line", "value", "90% range"), self.rows()),
+            inputs_table(self.inputs, notes),
         ]
-        parts.append(Text("inputs (sources in full: --format markdown or json)", style="italic"))
-        width = max(map(len, self.inputs), default=0)
-        for name, a in self.inputs.items():
-            text = Text.assemble(
-                f"  {name:<{width}}  ",
-                (input_text(a), "bold"),
-                (f"  {a.origin}: {a.source}", "dim"),
-            )
-            text.no_wrap, text.overflow = True, "ellipsis"
-            parts.append(text)
+        parts += [Text(f"[{n}] {text}", style="dim") for n, text in notes.notes]
         parts += [Text(f"! {w.message}", style="yellow") for w in self.warnings]
         return Group(*parts)
 
 
+INPUT_HEADER = ("input", "value", "origin", "source")
+
+
+def input_rows(inputs: dict[str, Assumption], notes: Footnotes) -> list[tuple[str, ...]]:
+    """(name, value, origin, source) of every input, its source cited in `notes`."""
+    return [(n, input_text(a), a.origin, notes.cite(a.source)) for n, a in inputs.items()]
+
+
+def inputs_table(inputs: dict[str, Assumption], notes: Footnotes) -> RenderableType:
+    """The inputs as a borderless terminal table (values never wrap)."""
+    return rich_table("inputs", INPUT_HEADER, input_rows(inputs, notes), compact=True)
+
+
+#: how long a source may be in a bill's table or markdown (the JSON has it in full)
+BRIEF_SOURCE_CHARS = 100
+
 _UNITLESS = {"parameters", "tokens", "count", "fraction", "×"}
+#: units an input shows with a prefix or a symbol ('989 TFLOP/s', '$33,750'), each end of its
+#: range too; the others as a count and the unit once ('370 [314–425] gCO2e/kWh')
+_SYMBOLIC = {"FLOP/s", "W", "year"}
 
 
 def input_text(a: Assumption) -> str:
-    """An input's value for people: '70B', '0.375 [0.2–0.55]', '700 W'."""
-    span = f" [{count(a.low)}–{count(a.high)}]" if a.uncertain else ""
+    """An input's value for people: '70B', '0.375 [0.2–0.55]', '700 W', '$33,750'."""
+    if a.unit.startswith("USD"):  # '$4.86 [$1.99–$12.3] per h'
+        low_high = f" [{money(a.low or 0)}–{money(a.high or 0)}]" if a.uncertain else ""
+        per = a.unit.partition("/")[2]
+        return money(a.value) + low_high + (f" per {per}" if per else "")
+    if a.unit in _SYMBOLIC:
+        low_high = f" [{quantity(a.low, a.unit)}–{quantity(a.high, a.unit)}]"
+        return quantity(a.value, a.unit) + (low_high if a.uncertain else "")
+    low_high = f" [{count(a.low)}–{count(a.high)}]" if a.uncertain else ""
     unit = "" if a.unit in _UNITLESS else f" {a.unit}"
-    return f"{count(a.value)}{span}{unit}"
+    return f"{count(a.value)}{low_high}{unit}"
 
 
 def _place(out: JSON, path: tuple[str, ...], value: object) -> None:

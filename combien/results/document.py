@@ -97,13 +97,85 @@ def rich_table(
     *,
     numeric_from: int = 1,
     show_lines: bool = False,
+    compact: bool = False,
 ) -> RenderableType:
-    """A rich table; columns from `numeric_from` on are right-aligned."""
+    """A rich table; columns from `numeric_from` on are right-aligned and never wrapped (a
+    number is never split across lines: the text columns wrap instead). `compact`: no vertical
+    rules, for tables with many columns."""
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left", show_lines=show_lines)
+    table = Table(
+        title=title,
+        title_justify="left",
+        show_lines=show_lines,
+        box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+        pad_edge=not compact,
+    )
     for i, column in enumerate(header):
-        table.add_column(column, justify="right" if i >= numeric_from else "left")
+        numeric = i >= numeric_from
+        table.add_column(
+            column,
+            justify="right" if numeric else "left",
+            no_wrap=numeric,
+            overflow="ellipsis" if numeric else "fold",
+        )
     for r in rows:
         table.add_row(*r)
     return table
+
+
+#: a source this short (a formula, 'user') is printed where it is used, not as a footnote
+INLINE_SOURCE_CHARS = 48
+
+
+class Footnotes:
+    """The sources of a document, numbered in order of first use, each printed once.
+
+    A source is 'catalog row — citation' (or a short note such as a formula). Rows that share a
+    citation (a hardware row's TDP and price) get their own number, and the later ones point to
+    the first instead of repeating the text. `brief` (characters) shortens long citations at a
+    clause boundary, for documents read at a glance; the JSON keeps every source in full.
+    """
+
+    def __init__(self, *, brief: int | None = None, inline: bool = True) -> None:
+        self.brief, self.inline = brief, inline
+        self._numbers: dict[str, int] = {}
+        self._quoted: dict[str, int] = {}
+        self.notes: list[tuple[int, str]] = []
+
+    def cite(self, source: str) -> str:
+        """'[3]' for a source (numbered at first use), or the source itself when it is short."""
+        if self.inline and len(source) <= INLINE_SOURCE_CHARS and " — " not in source:
+            return source
+        number = self._numbers.get(source)
+        if number is None:
+            number = self._numbers[source] = len(self._numbers) + 1
+            self.notes.append((number, self._text(source, number)))
+        return f"[{number}]"
+
+    def _text(self, source: str, number: int) -> str:
+        row, dash, citation = source.partition(" — ")
+        if not dash:
+            row, citation = "", source
+        first = self._quoted.setdefault(citation, number)
+        if first != number:
+            return f"{row} — as [{first}]"
+        text = shorten(citation, self.brief) if self.brief else citation
+        return f"{row} — {text}" if row else text
+
+    def markdown(self) -> list[str]:
+        """The notes as markdown lines ('[3] hardware:h100-sxm — ...')."""
+        return [f"[{n}] {text}  " for n, text in self.notes]
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at the last clause or word boundary, with '…'."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    for boundary in ("; ", ", ", " "):
+        at = cut.rfind(boundary)
+        if at > limit // 2:
+            return cut[:at].rstrip(" ,;(") + " …"
+    return cut + "…"

@@ -7,19 +7,24 @@ Monte Carlo samples → an InferenceBill (schema `combien.inference/1`).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from combien.data import catalog
-from combien.fields import HEADLINES, OUTPUTS, SERVING_LINES
+from combien.fields import OUTPUTS, SERVING_LINES
 from combien.provenance import Assumption, Caveat
 from combien.resolve.serving import resolve_serving
 from combien.resolve.spec import InferenceRun
-from combien.results.bill import Line
-from combien.results.document import JSON, dumps, markdown_table, rich_table
+from combien.results.bill import (
+    BRIEF_SOURCE_CHARS,
+    INPUT_HEADER,
+    Line,
+    input_rows,
+    inputs_table,
+)
+from combien.results.document import JSON, Footnotes, dumps, markdown_table, rich_table
 from combien.results.evaluate import evaluate
-from combien.units import SECONDS_PER_DAY, count, quantity
+from combien.units import count, quantity, span
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -27,12 +32,10 @@ if TYPE_CHECKING:
 SCHEMA = "combien.inference/1"
 #: the article's unit of water: a 500 ml bottle
 BOTTLE_L = 0.5
-_HEADER = ("line", "per request", "per 1,000 requests", "per day", "per year")
+_HEADER = ("line", "per request", "per 1,000", "90% range", "per day", "per year")
 _ROW_LABELS = {
-    "energy_kwh": "Energy (facility)",
     "co2e_total_kg": "CO2e (operational + embodied)",
     "water_total_l": "Water (on-site + off-site)",
-    "cost_usd": "Cost",
 }
 
 
@@ -95,27 +98,34 @@ class InferenceBill:
     # ------------------------------------------------------------------ text
 
     def rows(self) -> list[tuple[str, ...]]:
-        """(line, per request, per 1,000, per day, per year) of the headline lines, each
-        'value [low–high]'."""
-        blocks = [self.per_request, self.scaled(1000), self.per_day(), self.per_year()]
+        """(line, per request, per 1,000, its 90% range, per day, per year) of every line. The
+        range is said once: traffic scales every column by the same factor."""
+        thousand = self.scaled(1000)
+        blocks = [self.per_day(), self.per_year()]
         rows = []
-        for _, key in HEADLINES:
-            unit = OUTPUTS[key].unit
-            cells = []
-            for lines in blocks:
-                line = lines.get(key) if lines else None
-                cells.append(
-                    f"{quantity(line.value, unit)} [{quantity(line.low, unit)}–"
-                    f"{quantity(line.high, unit)}]"
-                    if line
-                    else "—"
-                )
-            rows.append((_ROW_LABELS[key], *cells))
+        for key, line in self.per_request.items():
+            if key == "cost_usd":  # the headline: a copy of the cloud (else ownership) line
+                continue
+            output = OUTPUTS.get(key)
+            unit = output.unit if output else ""
+            label = _ROW_LABELS.get(key) or (output.label if output else key)
+            per_1000 = thousand[key]
+            spread = span(per_1000.low, per_1000.high, unit) if line.low < line.high else "—"
+            later = [
+                quantity(lines[key].value, unit) if lines and key in lines else "—"
+                for lines in blocks
+            ]
+            rows.append(
+                (label, quantity(line.value, unit), quantity(per_1000.value, unit), spread, *later)
+            )
         return rows
 
     def setup_text(self) -> str:
-        """The replica, the fleet and the water per bottle, in one sentence."""
+        """The requests, the replica, the fleet and the water per bottle, in one sentence."""
         s, parts = self.serving, []
+        requests = self._requests_text()
+        if requests:
+            parts.append(requests)
         if "gpus_per_replica" in s:
             parts.append(
                 f"{s['gpus_per_replica']} × {s['hardware']} per replica "
@@ -133,30 +143,59 @@ class InferenceBill:
         b = self.requests_per_500ml
         if b is not None:
             parts.append(
-                f"{b.value:,.1f} requests per 500 mL of water [{b.low:,.1f}–{b.high:,.1f}]"
+                f"{count(b.value)} requests per 500 mL of water [{span(b.low, b.high, '')}]"
             )
         return "; ".join(parts)
 
+    def _requests_text(self) -> str:
+        """'requests of 500 input + 300 output tokens, 16 at a time per replica, replicas busy
+        50% of the time': the defaults that decide the answer, said where it is read."""
+        inputs = self.inputs
+        words = []
+        if "tokens_out" in inputs:
+            tokens_in = inputs.get("tokens_in")
+            before = f"{count(tokens_in.value)} input + " if tokens_in else ""
+            words.append(f"requests of {before}{count(inputs['tokens_out'].value)} output tokens")
+        if "batch" in inputs:
+            words.append(f"{count(inputs['batch'].value)} at a time per replica")
+        if "utilisation" in inputs:
+            words.append(f"replicas busy {inputs['utilisation'].value:.0%} of the time")
+        return ", ".join(words)
+
     def heading(self, keys: tuple[str, ...] = ("model", "hardware", "location", "facility")) -> str:
-        return "combien — serving bill: " + " · ".join(
-            v for k, v in self.labels.items() if k in keys
-        )
+        return "serving estimate: " + " · ".join(v for k, v in self.labels.items() if k in keys)
 
     def to_markdown(self) -> str:
-        out = [f"## {self.heading(tuple(self.labels))}", ""]
+        notes = Footnotes(brief=BRIEF_SOURCE_CHARS)
+        out = [f"## combien — {self.heading(tuple(self.labels))}", ""]
         out += markdown_table(_HEADER, self.rows())
-        out += ["", self.setup_text(), ""]
-        out += [f"- {w.message}" for w in self.warnings]
-        return "\n".join(out) + "\n"
+        out += ["", self.setup_text() + ".", "", "### Inputs", ""]
+        out += markdown_table(INPUT_HEADER, input_rows(self.inputs, notes), left=(2, 3))
+        if self.warnings:
+            out += ["", "### Warnings", ""] + [f"- {w.message}" for w in self.warnings]
+        out += ["", _ranges_note(self.samples, self.seed), "", "### Sources", ""]
+        return "\n".join(out + notes.markdown()) + "\n"
 
     def to_table(self) -> RenderableType:
         from rich.console import Group
         from rich.text import Text
 
-        parts: list[RenderableType] = [rich_table(self.heading(), _HEADER, self.rows())]
-        parts.append(Text(self.setup_text()))
+        notes = Footnotes(brief=BRIEF_SOURCE_CHARS, inline=False)
+        parts: list[RenderableType] = [
+            rich_table(self.heading(), _HEADER, self.rows()),
+            Text(self.setup_text()),
+            inputs_table(self.inputs, notes),
+        ]
+        parts += [Text(f"[{n}] {text}", style="dim") for n, text in notes.notes]
         parts += [Text(f"! {w.message}", style="yellow") for w in self.warnings]
         return Group(*parts)
+
+
+def _ranges_note(samples: int, seed: int) -> str:
+    return (
+        f"Ranges: 5th–95th percentile of {samples:,} Monte Carlo samples (seed {seed}); each "
+        "column scales the range of 1,000 requests. Sources shortened; in full with --format json."
+    )
 
 
 def infer(run: InferenceRun | None = None, **fields: object) -> InferenceBill:
