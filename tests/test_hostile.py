@@ -20,6 +20,7 @@ from combien.errors import InputError
 from combien.field.sector import SectorInputs, sector
 from combien.fields import INPUTS, months, seed, year
 from combien.resolve.spec import SPEC_MAX_BYTES, SPEC_MAX_DEPTH, TrainingRun, read_yaml
+from combien.results.bill import Line
 from combien.results.document import check_finite, dumps
 
 ESTIMATE = ["estimate", "--model", "llama-3.1-8b", "--hardware", "h100-sxm"]
@@ -165,6 +166,11 @@ def test_json_refuses_non_finite_numbers_naming_the_line() -> None:
         check_finite({"lines": [{"value": 1.0}, {"value": float("nan")}]})
     with pytest.raises(InputError, match=r"\(-inf\) — the inputs are too large or too small"):
         dumps({"x": -float("inf")})
+    # a bill's lines, before any JSON is made
+    lines = {"energy_kwh": Line(1.0, 0.5, 2.0), "cost_usd": Line(1.0, 0.5, float("inf"))}
+    with pytest.raises(InputError, match=r"the result's cost_usd\.high is not a finite number"):
+        check_finite(lines)
+    check_finite({"energy_kwh": Line(1.0, 0.5, 2.0), "water_l": None})
 
 
 def test_library_checks_its_inputs_too() -> None:

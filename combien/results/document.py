@@ -9,6 +9,7 @@ one-line error that names the line.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -44,8 +45,9 @@ def dumps(data: JSON, indent: int | None = 2) -> str:
 
 
 def check_finite(data: object) -> None:
-    """A one-line InputError naming the first number of a result's dict that is infinite or NaN
-    (inputs at the edge of their ranges whose product or ratio overflows)."""
+    """A one-line InputError naming the first number of a result that is infinite or NaN (inputs
+    at the edge of their ranges whose product or ratio overflows). `data`: a result's dict, or
+    its lines (mappings, sequences and dataclasses of numbers)."""
     where = _not_finite(data, ())
     if where is None:
         return
@@ -64,6 +66,8 @@ def _not_finite(data: object, path: tuple[str, ...]) -> tuple[tuple[str, ...], f
         items: Sequence[tuple[object, object]] = list(data.items())
     elif isinstance(data, list | tuple):
         items = [(f"[{i}]", item) for i, item in enumerate(data)]
+    elif dataclasses.is_dataclass(data) and not isinstance(data, type):
+        items = [(f.name, getattr(data, f.name)) for f in dataclasses.fields(data)]
     else:
         return None
     for key, value in items:
