@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from combien.plan.comparison import line_text, percent
+from combien.plan.comparison import percent
 from combien.plan.space import Placement
 from combien.results.bill import Line
 from combien.results.document import JSON, dumps, markdown_table, rich_table
@@ -183,28 +183,30 @@ class Plan:
         rest = [i for i in range(len(self.options)) if i not in first]
         return sorted(first + rest[: max(0, TABLE_ROWS - len(first))])
 
-    def rows(self) -> list[list[str]]:
+    def rows(self, sep: str = " ") -> list[list[str]]:
+        """One row per shown option; `sep` separates a value from its range (a new line in a
+        terminal table)."""
         out = []
         for i in self.shown():
             o = self.options[i]
-            best = ", ".join(_BEST_WORDS[k] for k in self.best_for(i))
+            best = [_BEST_WORDS[k] for k in self.best_for(i)] or ([] if o.pareto else ["off front"])
+            time = _cell(o.wall_hours, "h", sep)
+            if o.p_deadline is not None:
+                time += f"{sep}in time in {percent(o.p_deadline)}"
             out.append(
                 [
                     str(i),
                     o.describe(),
-                    line_text(o.cost_usd, "USD"),
-                    line_text(o.co2e_kg, "kg"),
-                    line_text(o.water_l, "L"),
-                    line_text(o.wall_hours, "h"),
-                    _share(o.p_deadline),
-                    "yes" if o.pareto else "no",
-                    best,
+                    _cell(o.cost_usd, "USD", sep),
+                    _cell(o.co2e_kg, "kg", sep),
+                    _cell(o.water_l, "L", sep),
+                    time,
+                    ", ".join(best),
                 ]
             )
         return out
 
-    HEADER = ("#", "option", "cost", "CO2e", "water", "wall-clock", "meets deadline", "front",
-              "best")  # fmt: skip
+    HEADER = ("#", "option", "cost", "CO2e", "water", "wall-clock", "best")
 
     def dropped_lines(self) -> list[str]:
         out = []
@@ -223,7 +225,7 @@ class Plan:
 
     def to_markdown(self) -> str:
         out = [f"## {self.heading()}", ""]
-        out += markdown_table(self.HEADER, self.rows(), numeric_from=2, left=(7, 8))
+        out += markdown_table(self.HEADER, self.rows(), numeric_from=2, left=(6,))
         if self.dropped:
             out += ["", "### Dropped", ""] + [f"- {d}" for d in self.dropped_lines()]
         if self.warnings:
@@ -236,7 +238,9 @@ class Plan:
         from rich.text import Text
 
         parts: list[RenderableType] = [
-            rich_table(self.heading(), self.HEADER, self.rows(), numeric_from=2)
+            rich_table(
+                self.heading(), self.HEADER, self.rows("\n"), numeric_from=2, show_lines=True
+            )
         ]
         parts += [Text(f"- {d}", style="dim") for d in self.dropped_lines()]
         parts += [Text(f"! {w}", style="yellow") for w in self.warnings]
@@ -244,8 +248,10 @@ class Plan:
         return Group(*parts)
 
 
-def _share(p: float | None) -> str:
-    return "—" if p is None else f"{percent(p)} of draws"
+def _cell(line: Line, unit: str, sep: str) -> str:
+    """'$5.68M [$2.30M – $14.1M]', the range on its own line in a terminal."""
+    low, high = quantity(line.low, unit), quantity(line.high, unit)
+    return f"{quantity(line.value, unit)}{sep}[{low} – {high}]"
 
 
 def objective_text(name: str, value: float) -> str:
