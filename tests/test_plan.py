@@ -290,3 +290,21 @@ def test_every_configuration_is_the_estimate_at_central_inputs() -> None:
         cost = values["cost_ownership_usd" if place.owned else "cost_cloud_usd"]
         expected = (cost, values["co2e_total_kg"], values["water_total_l"], values["wall_hours"])
         assert tuple(grid.objectives()[i]) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("command", ["compare", "plan"])
+def test_smoke_help(cli: Any, command: str) -> None:
+    """Smoke test: both commands have help."""
+    result = cli(command, "--help")
+    assert result.code == 0 and "Usage" in result.out
+
+
+def test_every_limit_and_list_is_documented() -> None:
+    from pathlib import Path
+
+    from combien.fields import flag
+    from combien.plan.constraints import LIMITS, RESTRICTIONS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in [*LIMITS, *RESTRICTIONS]:
+        assert f"`{flag(name)}" in readme, name
