@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 from decimal import Decimal
 from importlib import resources
 
@@ -341,7 +342,7 @@ def test_hardware_imputation_covers_every_date() -> None:
     rules = catalog.hardware_rules()
     anyone = sorted((r.start, r.end) for r in rules if "*" in r.organizations)
     assert anyone[0][0] <= "1990-01-01" and anyone[-1][1] >= "2030-12-31"
-    for (_, end), (start, _) in zip(anyone, anyone[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(anyone):
         assert start > end  # no overlap, and ...
     for rule in rules:
         assert rule.hardware in catalog.hardware(), rule.hardware

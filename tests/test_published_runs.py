@@ -123,3 +123,34 @@ def test_default_ranges_cover_most_published_figures() -> None:
     # Were each 90% range calibrated, at least 15 of the 19 figures would fall inside it with
     # probability 0.965 (binomial, n = 19, p = 0.9): fewer says the ranges are too narrow.
     assert inside >= 15
+
+
+# Time from compute, as a user without the published duration would get it: the MFU model,
+# the default goodput and (DeepSeek-V3) fp8. The published accelerator-hours fall inside the
+# 90% range; these runs are in the MFU fit, so `combien validate` checks them leave-one-out.
+@pytest.mark.parametrize(
+    ("fields", "published_chip_hours"),
+    [
+        # Llama 3.1 405B: 3.8e25 FLOP on 16,384 H100, 30.84M H100-hours (Meta's model card)
+        ({"flop": 3.8e25, "hardware": "h100-sxm", "chips": 16384, "start": "2024-07"}, 30.84e6),
+        # DeepSeek-V3: 3.41e24 FLOP on 2,048 H800 in FP8, 2.788M H800-hours (arXiv:2412.19437)
+        (
+            {
+                "flop": 3.41e24,
+                "hardware": "h800",
+                "chips": 2048,
+                "precision": "fp8",
+                "start": "2024-12",
+            },
+            2.788e6,
+        ),
+    ],
+)
+def test_time_from_compute_holds_the_published_hours(
+    fields: dict[str, object], published_chip_hours: float
+) -> None:
+    bill = combien.estimate(**fields)
+    line = bill.chip_hours
+    assert line is not None
+    assert line.low <= published_chip_hours <= line.high
+    assert 0.7 < line.value / published_chip_hours < 1.4
