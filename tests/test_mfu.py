@@ -146,6 +146,8 @@ def test_hardware_imputed_from_organisation_and_date() -> None:
     # Google's runs go to the TPU of their date
     assert combien.estimate(model="chinchilla").labels["hardware"] == "tpu-v4"
     assert combien.estimate(model="alphago-zero").labels["hardware"] == "tpu-v2"
+    # an organisation that reports its part: DeepSeek on H800
+    assert combien.estimate(model="deepseek-r1").labels["hardware"] == "h800"
     # a user run with no hardware and no date still has nothing to go by
     with pytest.raises(IncompleteError, match="no hardware"):
         combien.estimate(flop=1e24)
