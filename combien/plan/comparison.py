@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from combien.fields import OUTPUTS
 from combien.provenance import Caveat
 from combien.results.bill import Bill, Line
-from combien.results.document import JSON, dumps, markdown_table, rich_table
+from combien.results.document import JSON, dumps, markdown_table
 from combien.units import quantity
 
 if TYPE_CHECKING:
@@ -59,13 +59,15 @@ class Difference:
         )
         return f"{word} in {percent(share)} of draws"
 
-    def text(self, unit: str) -> str:
+    def text(self, unit: str, sep: str = " ") -> str:
+        """'+6,958 t (4.37×) [+4,728 t – +10,344 t], higher in 100% of draws'; `sep` between
+        the value, its range and the verdict (a new line in a terminal)."""
         if self.p_lower == 0 and self.p_higher == 0 and self.value == 0:
             return "same"
-        sign = "+" if self.value > 0 else "−" if self.value < 0 else "±"
         ratio = f" ({self.ratio:.2f}×)" if self.ratio is not None else ""
-        span = f"{signed(self.low, unit)} – {signed(self.high, unit)}"
-        return f"{sign}{quantity(abs(self.value), unit)}{ratio} [{span}], {self.verdict(unit)}"
+        span = f"[{signed(self.low, unit)} – {signed(self.high, unit)}]"
+        comma = "," if sep == " " else ""
+        return f"{signed(self.value, unit)}{ratio}{sep}{span}{comma}{sep}{self.verdict(unit)}"
 
 
 @dataclass(frozen=True)
@@ -162,24 +164,24 @@ class Comparison:
         names = " vs ".join(v.name for v in self.variants)
         return f"combien — compare: {names}"
 
-    def line_rows(self) -> list[list[str]]:
+    def line_rows(self, sep: str = " ") -> list[list[str]]:
         rows = []
         for key in self.keys:
             output = OUTPUTS[key]
             cells = [output.label]
             for v in self.variants:
-                cells.append(line_text(v.bill.line(key), output.unit))
+                cells.append(line_text(v.bill.line(key), output.unit, sep))
             rows.append(cells)
         return rows
 
-    def difference_rows(self) -> list[list[str]]:
+    def difference_rows(self, sep: str = " ") -> list[list[str]]:
         rows = []
         for key in self.keys:
             unit = OUTPUTS[key].unit
             cells = [OUTPUTS[key].label]
             for diffs in self.differences:
                 diff = diffs.get(key)
-                cells.append(diff.text(unit) if diff else "—")
+                cells.append(diff.text(unit, sep) if diff else "—")
             rows.append(cells)
         return rows
 
@@ -219,24 +221,36 @@ class Comparison:
         from rich.text import Text
 
         lines, diffs = self._headers()
-        parts: list[RenderableType] = [rich_table(self.heading(), lines, self.line_rows())]
+        parts: list[RenderableType] = [_table(self.heading(), lines, self.line_rows("\n"))]
         if self.differences:
             title = f"differences from {self.baseline.name}"
-            parts.append(rich_table(title, diffs, self.difference_rows()))
+            parts.append(_table(title, diffs, self.difference_rows("\n")))
         parts += [Text(f"! {w}", style="yellow") for w in self.warning_lines()]
         parts.append(Text(self.footnote(), style="italic"))
         return Group(*parts)
 
 
-def line_text(line: Line | None, unit: str) -> str:
-    """'1.23 kt [0.9–1.6 kt]' style: the value and its 90% range."""
+def _table(title: str, header: list[str], rows: list[list[str]]) -> RenderableType:
+    """A terminal table whose first column (the line's label) is never squeezed away."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=True)
+    table.add_column(header[0], no_wrap=True)
+    for column in header[1:]:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def line_text(line: Line | None, unit: str, sep: str = " ") -> str:
+    """'2,064 t [1,402 t – 3,068 t]': the value and its 90% range."""
     if line is None:
         return "—"
     if line.low == line.high:
         return quantity(line.value, unit)
-    return (
-        f"{quantity(line.value, unit)} [{quantity(line.low, unit)} – {quantity(line.high, unit)}]"
-    )
+    low, high = quantity(line.low, unit), quantity(line.high, unit)
+    return f"{quantity(line.value, unit)}{sep}[{low} – {high}]"
 
 
 def signed(value: float, unit: str) -> str:
