@@ -45,7 +45,7 @@ QUANTITIES = (
     ("cost", "cost_usd"),
 )
 SAMPLES = 4_000
-HEADER = ("quantity", "n", "median |error|", "bias", "in 90% range", "median width")
+HEADER = ("quantity", "n", "median abs. error", "bias", "in 90% range", "median width")
 NOTE = (
     "out of sample: chip-hours and wall-clock with the MFU model refitted without each run; "
     "width = high ÷ low"
