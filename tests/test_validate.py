@@ -83,7 +83,7 @@ def test_every_check_is_out_of_sample_and_sourced() -> None:
 def test_cli_table_and_json(cli: Any) -> None:
     table = cli("validate")
     assert table.code == 0
-    for text in ("chip-hours from", "energy", "in 90% range", "out of sample"):
+    for text in ("chip-hours", "energy", "carbon", "in 90% range", "out of sample"):
         assert text in table.out
     data = json.loads(cli("validate", "--format", "json").out)
     assert data["schema"] == "combien.validation/1" and data["leave_one_out"] is True
