@@ -98,7 +98,9 @@ def plan(
             "places itself; restrict them with hardware=, locations=, providers=",
         )
     base = TrainingRun.parse({**work, "samples": samples, "seed": seed})
-    if not base.given() & {"model", "params", "active_params", "flop"}:
+    given_work = base.given()
+    sized = given_work & {"params", "active_params"} and "tokens" in given_work
+    if not (given_work & {"model", "flop"} or sized):
         raise IncompleteError("plan needs the work: --params and --tokens, --flop, or --model")
     given = base.model_dump(exclude_defaults=True)
     bounds = limits(
@@ -122,7 +124,7 @@ def plan(
     chips = chip_counts(bounds.max_chips)
     ids = list(allowed.hardware or [h.id for h in catalog.hardware()])
     grid = evaluate_grid(given, given, ids, chips, places)
-    return _choose(grid, base, bounds, chips, warnings)
+    return _choose(grid, base, bounds, chips, warnings, allowed)
 
 
 def _nothing_to_search(allowed: Restrictions) -> str:
@@ -139,7 +141,12 @@ def _nothing_to_search(allowed: Restrictions) -> str:
 
 
 def _choose(
-    grid: Grid, base: TrainingRun, bounds: Limits, chips: list[float], warnings: list[Caveat]
+    grid: Grid,
+    base: TrainingRun,
+    bounds: Limits,
+    chips: list[float],
+    warnings: list[Caveat],
+    allowed: Restrictions,
 ) -> Plan:
     """The options of the searched grid: the front, with ranges, and what was dropped."""
     ok, dropped = _feasible(grid, bounds, len(chips))
@@ -156,7 +163,10 @@ def _choose(
         best=_best(options),
         dropped=tuple(dropped),
         flop=grid.flop,
-        constraints=_constraints(bounds, grid),
+        constraints={
+            **_constraints(bounds, grid),
+            **{k: list(v) for k, v in vars(allowed).items() if v is not None and k != "hardware"},
+        },
         searched={
             "configurations": len(grid) + excluded,
             "evaluated": len(grid),
