@@ -29,6 +29,7 @@ def application() -> typer.Typer:
     from combien.cli import planning  # noqa: F401
     from combien.cli import serving  # noqa: F401
     from combien.cli import tracking  # noqa: F401
+    from combien.cli import report  # noqa: F401
     from combien.cli import field  # noqa: F401
     from combien.cli import validation  # noqa: F401
     from combien.cli import data  # noqa: F401

@@ -15,6 +15,7 @@ from combien.cli._output import Format, emit
 from combien.fields import INPUTS, Field
 
 if TYPE_CHECKING:
+    from combien.results.bill import Bill
     from combien.results.document import Document
 
 #: the options of these commands that are not input fields, and how each is read
@@ -26,7 +27,7 @@ OWN: dict[str, Callable[[str], object]] = {
 }
 
 
-def estimate_result(options: dict[str, Any]) -> Document:
+def estimate_result(options: dict[str, Any]) -> Bill:
     """The bill of `combien estimate` (options by attribute; `spec` a YAML file)."""
     from combien.resolve.spec import TrainingRun
     from combien.training.estimate import estimate
