@@ -30,6 +30,8 @@ _EXPORTS = {
     "UnknownNameError": "combien.errors",
     "catalog": "combien.data.catalog",
     "estimate": "combien.training.estimate",
+    "infer": "combien.serving.infer",
+    "report": "combien.report",
     "track": "combien.measure.tracker",
 }
 
@@ -45,6 +47,8 @@ __all__ = [
     "UnknownNameError",
     "catalog",
     "estimate",
+    "infer",
+    "report",
     "track",
 ]
 
@@ -53,8 +57,10 @@ if TYPE_CHECKING:
     from combien.errors import CombienError, ConflictError, InputError, UnknownNameError
     from combien.measure.tracker import Tracker, track
     from combien.provenance import Assumption
+    from combien.report import report
     from combien.resolve.spec import TrainingRun
     from combien.results.bill import Bill, Line
+    from combien.serving.infer import infer
     from combien.training.estimate import estimate
 
 

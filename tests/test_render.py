@@ -125,3 +125,46 @@ def test_lifecycle_prints_its_warnings(cli: Any) -> None:
     out = cli("lifecycle", "--model", "llama-3.1-405b", "--rps", "200", "--format", "markdown").out
     # no location given: the world's grid is assumed, and said
     assert "### Warnings" in out and "location" in out.split("### Warnings")[1]
+
+
+# ------------------------------------------------------------------ one interface
+
+
+def test_version_and_python_m(cli: Any) -> None:
+    import combien
+
+    out = cli("--version")
+    assert out.code == 0 and out.out == f"combien {combien.__version__}\n"
+    run = subprocess.run(
+        [sys.executable, "-m", "combien", "--version"], capture_output=True, text=True, check=True
+    )
+    assert run.stdout == f"combien {combien.__version__}\n"
+    assert "--install-completion" in cli("--help").out  # shell completion
+
+
+def test_infer_and_report_are_exported_like_estimate() -> None:
+    import combien
+
+    assert {"estimate", "infer", "report"} <= set(combien.__all__)
+    bill = combien.infer(request_energy_kwh=0.004, pue=1.17, wue=0.55, ewif=3.142, samples=100)
+    # Li et al. 2023: 0.004 kWh × (0.55 + 1.17 × 3.142) L/kWh = 16.9 mL per request
+    total = bill.per_request["water_total_l"]
+    assert total.value == pytest.approx(0.004 * (0.55 + 1.17 * 3.142), rel=1e-12)
+
+
+def test_csv_where_rows_make_sense(cli: Any) -> None:
+    import csv
+    import io
+
+    bill = cli(*ESTIMATE, "--chips", "16384", "--format", "csv", "--samples", "200")
+    rows = {r["line"]: r for r in csv.DictReader(io.StringIO(bill.out))}
+    data = cli(*ESTIMATE, "--chips", "16384", "--format", "json", "--samples", "200").json()
+    assert float(rows["energy_kwh"]["value"]) == data["energy_kwh"]["value"]
+    assert float(rows["co2e_total_kg"]["high"]) == data["co2e_kg"]["total"]["high"]
+    li = ("infer", "--request-energy-kwh", "0.004", "--pue", "1.17", "--wue", "0.55")
+    served = cli(*li, "--ewif", "3.142", "--format", "csv", "--samples", "100")
+    water = {r["line"]: r for r in csv.DictReader(io.StringIO(served.out))}["water_total_l"]
+    assert float(water["per_request"]) == pytest.approx(0.004 * (0.55 + 1.17 * 3.142))
+    hardware = cli("data", "hardware", "--search", "h100-sxm", "--format", "csv").out
+    row = next(csv.DictReader(io.StringIO(hardware)))
+    assert row["id"] == "h100-sxm" and float(row["tdp_w"]) == 700  # NVIDIA datasheet

@@ -35,9 +35,32 @@ app = typer.Typer(
     help="How much does it cost to train an AI model? Dollars, kWh, CO2e and litres, "
     "with ranges and sources.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from combien import __version__
+
+        typer.echo(f"combien {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """How much does it cost to train an AI model? Dollars, kWh, CO2e and litres, with ranges
+    and sources."""
+
+
 data_app = typer.Typer(help="List the reference data (with sources).", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 runs_app = typer.Typer(
@@ -57,7 +80,10 @@ SpecOpt = Annotated[
 SamplesOpt = Annotated[int | None, option("Monte Carlo samples (default 10000).", METHOD)]
 SeedOpt = Annotated[int | None, option("Random seed (default 0).", METHOD)]
 FormatOpt = Annotated[
-    Format, typer.Option("--format", help="table, json or markdown.", rich_help_panel=METHOD)
+    Format,
+    typer.Option(
+        "--format", help="table, json, markdown or csv (the lines).", rich_help_panel=METHOD
+    ),
 ]
 TRACKING = "tracking"
 DbOpt = Annotated[

@@ -6,6 +6,8 @@ import sys
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TextIO
 
+from combien.errors import InputError
+
 if TYPE_CHECKING:
     from combien.results.document import Document
 
@@ -14,6 +16,7 @@ class Format(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    csv = "csv"
 
 
 def given(fields: dict[str, Any]) -> dict[str, Any]:
@@ -26,6 +29,11 @@ def emit(result: Document, output_format: Format, stream: TextIO | None = None) 
     out = stream or sys.stdout
     if output_format is Format.json:
         out.write(result.to_json() + "\n")
+    elif output_format is Format.csv:
+        to_csv = getattr(result, "to_csv", None)
+        if to_csv is None:
+            raise InputError("--format csv: this result has no rows — use json or markdown")
+        out.write(to_csv())
     elif output_format is Format.markdown:
         out.write(result.to_markdown())
     else:

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 
 from combien.fields import HEAT_LINES, OUTPUTS, TRAINING_LINES
 from combien.provenance import Assumption, Caveat
-from combien.results.document import JSON, Footnotes, dumps, markdown_table, rich_table
+from combien.results.document import (
+    JSON,
+    Footnotes,
+    csv_text,
+    dumps,
+    markdown_table,
+    rich_table,
+)
 from combien.units import count, money, quantity, span
 
 if TYPE_CHECKING:
@@ -105,6 +112,15 @@ class Bill:
 
     def to_json(self, indent: int | None = 2) -> str:
         return dumps(self.to_dict(), indent)
+
+    def to_csv(self) -> str:
+        """One row per line: key, label, unit, value, low, high (empty when not computed)."""
+        rows = []
+        for key in TRAINING_LINES + tuple(k for k in HEAT_LINES if k in self.lines):
+            line, output = self.lines.get(key), OUTPUTS[key]
+            numbers = (line.value, line.low, line.high) if line else (None, None, None)
+            rows.append((key, output.label, output.unit, *numbers))
+        return csv_text(("line", "label", "unit", "value", "low", "high"), rows)
 
     # ------------------------------------------------------------------ text
 

@@ -183,3 +183,15 @@ def shorten(text: str, limit: int) -> str:
         if at > limit // 2:
             return cut[:at].rstrip(" ,;(") + " …"
     return cut + "…"
+
+
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """CSV text (RFC 4180, header first) of a result's rows; None becomes an empty cell."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([["" if c is None else c for c in row] for row in rows])
+    return out.getvalue()

@@ -22,7 +22,14 @@ from combien.results.bill import (
     input_rows,
     inputs_table,
 )
-from combien.results.document import JSON, Footnotes, dumps, markdown_table, rich_table
+from combien.results.document import (
+    JSON,
+    Footnotes,
+    csv_text,
+    dumps,
+    markdown_table,
+    rich_table,
+)
 from combien.results.evaluate import evaluate
 from combien.units import count, quantity, span
 
@@ -94,6 +101,27 @@ class InferenceBill:
 
     def to_json(self, indent: int | None = 2) -> str:
         return dumps(self.to_dict(), indent)
+
+    def to_csv(self) -> str:
+        """One row per line: key, unit, per request (value, low, high), per day, per year."""
+        day, year = self.per_day() or {}, self.per_year() or {}
+        rows = []
+        for key, line in self.per_request.items():
+            unit = OUTPUTS[key].unit if key in OUTPUTS else ""
+            per_day, per_year = day.get(key), year.get(key)
+            rows.append(
+                (
+                    key,
+                    unit,
+                    line.value,
+                    line.low,
+                    line.high,
+                    per_day.value if per_day else None,
+                    per_year.value if per_year else None,
+                )
+            )
+        header = ("line", "unit", "per_request", "low", "high", "per_day", "per_year")
+        return csv_text(header, rows)
 
     # ------------------------------------------------------------------ text
 
