@@ -66,10 +66,19 @@ def track(
         Path | None,
         typer.Option(help="Also write the JSON bill to this file.", rich_help_panel=TRACKING),
     ] = None,
+    kill_child_on_exit: Annotated[
+        bool,
+        typer.Option(
+            "--kill-child-on-exit",
+            help="Kill the command if combien itself is killed (Linux).",
+            rich_help_panel=TRACKING,
+            hidden=True,  # shown once the README's table of track's flags lists it
+        ),
+    ] = False,
     **fields: Any,
 ) -> None:
     """Run a command and measure it: combien track \\[options] -- python train.py."""
-    from combien.measure.runs import track_command
+    from combien.measure.command import track_command
 
     site = given(fields)
     code, bill = track_command(
@@ -80,13 +89,36 @@ def track(
         scope=scope,
         all_gpus=all_gpus,
         db=db,
+        kill_child_on_exit=kill_child_on_exit,
+        restore_signals=False,  # a late Ctrl-C goes to the (gone) command, not to the printing
         **site,
     )
     if bill is not None:
         if output:
-            output.write_text(bill.to_json() + "\n", encoding="utf-8")
+            try:
+                output.write_text(bill.to_json() + "\n", encoding="utf-8")
+            except OSError as exc:  # the command's exit code and the bill are what count
+                sys.stderr.write(
+                    f"combien: the bill could not be written to {output} "
+                    f"({exc.strerror or exc}); it is printed below\n"
+                )
         emit(bill, output_format, stream=sys.stderr)
     raise typer.Exit(code)
+
+
+def _time(text: str | None, store: Any, name: str) -> float | None:
+    """A date (YYYY-MM-DD, or an ISO time) or, for --before, a run id: seconds since the epoch."""
+    if text is None:
+        return None
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        pass
+    if name == "before":
+        return float(store.started_at(text))
+    raise InputError(f"--{name}: {text!r} is not a date — use YYYY-MM-DD or YYYY-MM-DDTHH:MM")
 
 
 @runs_app.command("list")
@@ -94,12 +126,32 @@ def runs_list(
     db: DbOpt = None,
     output_format: FormatOpt = Format.table,
     limit: Annotated[int, typer.Option(help="At most this many runs, newest first.")] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many runs first (paging).")] = 0,
+    before: Annotated[
+        str | None, typer.Option(help="Only runs started before this date or run id (paging).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Only runs started since this date.")] = None,
+    project: Annotated[str | None, typer.Option(help="Only this project's runs.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(help="Only runs with this status: running, finished, failed, interrupted."),
+    ] = None,
 ) -> None:
-    """List tracked runs, newest first (runs whose process died are marked interrupted)."""
+    """List tracked runs, newest first (runs whose tracker died show as interrupted)."""
     from combien.measure.runs import RunList, summary_rows
     from combien.store import Store
 
-    emit(RunList(summary_rows(Store(db), limit)), output_format)
+    store = Store(db, read_only=True)
+    rows = summary_rows(
+        store,
+        limit,
+        offset=offset,
+        project=project,
+        status=status,
+        since=_time(since, store, "since"),
+        before=_time(before, store, "before"),
+    )
+    emit(RunList(rows), output_format)
 
 
 @runs_app.command("show")
@@ -112,7 +164,7 @@ def runs_show(
     from combien.measure.runs import get_run, stored_bill
     from combien.store import Store
 
-    emit(stored_bill(get_run(Store(db), run_id)), output_format)
+    emit(stored_bill(get_run(Store(db, read_only=True), run_id)), output_format)
 
 
 @runs_app.command("export")
@@ -123,13 +175,26 @@ def runs_export(
         str | None, typer.Option(help="Export this run's samples instead of the runs.")
     ] = None,
 ) -> None:
-    """Export the runs (or one run's samples) as CSV or JSON."""
+    """Export every run (or one run's samples) as CSV or JSON, streamed as it is read."""
     from combien.measure.runs import export
     from combien.store import Store
 
     if output_format not in ("csv", "json"):
         raise InputError(f"--format: {output_format!r} is not one of 'csv', 'json'")
-    sys.stdout.write(export(Store(db), output_format, run))
+    export(Store(db, read_only=True), output_format, run, out=sys.stdout)
+
+
+@runs_app.command("import")
+def runs_import(
+    file: Annotated[Path, typer.Argument(help="A run kept in a fallback file (.jsonl).")],
+    db: DbOpt = None,
+) -> None:
+    """Bring a run kept in a fallback file (when the store could not be written) into the store."""
+    from combien.store import Store, import_lines
+
+    with file.open(encoding="utf-8") as lines:
+        run_id = import_lines(Store(db), lines)
+    sys.stdout.write(f"run {run_id} imported\n")
 
 
 @runs_app.command("compare")
@@ -146,6 +211,6 @@ def runs_compare(
     from combien.resolve.spec import TrainingRun
     from combien.store import Store
 
-    run = get_run(Store(db), run_id)
+    run = get_run(Store(db, read_only=True), run_id)
     result = compare(stored_bill(run), estimate_for_run(run, TrainingRun.from_yaml(spec)))
     emit(result, output_format)

@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 from combien.measure.nvml import visible_indices
-from combien.measure.sensors import MEASURED, Device, Sensor, SensorUnavailable
+from combien.measure.sensors import MEASURED, Device, Sensor, SensorUnavailable, counter_delta
 from combien.units import MICRO
 
 VISIBILITY = ("HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES")
@@ -55,7 +55,7 @@ class AmdSmiSensor(Sensor):
         starts = [self._counter(h) for h in self.handles]
         self.counter = [s is not None for s in starts]
         self.power_sampled = not all(self.counter)
-        self._start = [s or 0.0 for s in starts]
+        self._last_raw = [s or 0.0 for s in starts]
         self._energy = [0.0] * len(self.handles)
         self._last: list[tuple[float, float] | None] = [None] * len(self.handles)
 
@@ -83,7 +83,9 @@ class AmdSmiSensor(Sensor):
         for i, handle in enumerate(self.handles):
             if self.counter[i]:
                 reading = _counter_uj(self.smi.amdsmi_get_energy_count(handle))
-                self._energy[i] = (reading - self._start[i]) * MICRO
+                delta = counter_delta(self, self.devices[i], self._last_raw[i], reading)
+                self._last_raw[i] = reading
+                self._energy[i] += delta * MICRO
             else:
                 power = self._power_w(handle)
                 last = self._last[i]

@@ -3,6 +3,10 @@
 power = TDP × utilisation + memory (GB) × W/GB. The TDP comes from `cpus.csv` (matched on the
 model name Linux reports), else cores × a per-core default; utilisation is the tracked tree's
 (or the machine's) share of all cores over each interval (psutil). Marked *estimated*.
+
+Over an interval, TDP × utilisation × seconds is TDP ÷ cores × the CPU seconds used: energy
+is CPU time × the power of one busy core (`per_core_w`), so CPU time that arrives late (a child's,
+added to its parent's when it is reaped) is counted in full.
 """
 
 from __future__ import annotations
@@ -60,6 +64,11 @@ class CpuEstimate(Sensor):
             Device("cpu", "cpu", self.model or "CPU", ESTIMATED),
             Device("memory", "dram", "memory", ESTIMATED),
         )
+        self.per_core_w = self.tdp_w / scope.cores
+        self.note = (
+            f"CPU energy estimated at {self.per_core_w:.4g} W per busy core "
+            f"(TDP {self.tdp_w:.4g} W ÷ {scope.cores} cores: {self.tdp_source})"
+        )
         self._energy = [0.0, 0.0]
         self._last: float | None = None
 
@@ -68,9 +77,8 @@ class CpuEstimate(Sensor):
         memory_gb = self.scope.memory_gb()
         if self._last is not None:
             dt = max(1e-9, now - self._last)
-            used = d_tree if self.scope.kind == "process" else d_busy
-            utilisation = min(1.0, used / (dt * self.scope.cores))
-            self._energy[0] += self.tdp_w * utilisation * dt
+            used_s = d_tree if self.scope.kind == "process" else d_busy
+            self._energy[0] += self.per_core_w * used_s
             self._energy[1] += memory_gb * self.memory_w_per_gb * dt
         self._last = now
         return list(self._energy)

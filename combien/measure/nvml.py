@@ -13,7 +13,7 @@ import contextlib
 import os
 from typing import Any
 
-from combien.measure.sensors import MEASURED, Device, Sensor, SensorUnavailable
+from combien.measure.sensors import MEASURED, Device, Sensor, SensorUnavailable, counter_delta
 from combien.units import MILLI
 
 
@@ -69,7 +69,7 @@ class NvmlSensor(Sensor):
         starts = [self._counter(h) for h in self.handles]
         self.counter = [start is not None for start in starts]
         self.power_sampled = not all(self.counter)
-        self._start = [start or 0.0 for start in starts]
+        self._last_raw = [start or 0.0 for start in starts]
         self._energy = [0.0] * len(self.handles)
         self._last: list[tuple[float, float] | None] = [None] * len(self.handles)
 
@@ -87,8 +87,10 @@ class NvmlSensor(Sensor):
     def sample(self, now: float) -> list[float]:
         for i, handle in enumerate(self.handles):
             if self.counter[i]:
-                value = self.nvml.nvmlDeviceGetTotalEnergyConsumption(handle)
-                self._energy[i] = (float(value) - self._start[i]) * MILLI
+                value = float(self.nvml.nvmlDeviceGetTotalEnergyConsumption(handle))
+                delta = counter_delta(self, self.devices[i], self._last_raw[i], value)
+                self._last_raw[i] = value
+                self._energy[i] += delta * MILLI
             else:
                 power_w = float(self.nvml.nvmlDeviceGetPowerUsage(handle)) * MILLI
                 last = self._last[i]

@@ -16,12 +16,17 @@ from combien.measure.sensors import Sensor, SensorUnavailable
 
 
 def open_sensors(
-    *, scope: str = "process", all_gpus: bool = False, pid: int | None = None
+    *,
+    scope: str = "process",
+    all_gpus: bool = False,
+    pid: int | None = None,
+    include_root: bool = True,
 ) -> tuple[list[Sensor], list[str]]:
-    """The sensors this machine offers, and a note for each kind that is not available."""
+    """The sensors this machine offers, and a note for each kind that is not available.
+    `include_root=False`: the tree below `pid`, without `pid`'s own CPU time."""
     sensors: list[Sensor] = []
     notes: list[str] = []
-    process_scope = Scope(scope, pid)
+    process_scope = Scope(scope, pid, include_root=include_root)
     try:
         sensors.append(NvmlSensor(all_gpus=all_gpus))
     except SensorUnavailable as exc:
@@ -34,5 +39,7 @@ def open_sensors(
         sensors.append(RaplSensor(scope=process_scope))
     except SensorUnavailable as exc:
         notes.append(f"CPU and memory energy estimated (TDP × utilisation): RAPL {exc}")
-        sensors.append(CpuEstimate(scope=process_scope))
+        estimate = CpuEstimate(scope=process_scope)
+        notes.append(estimate.note)
+        sensors.append(estimate)
     return sensors, notes

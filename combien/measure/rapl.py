@@ -1,9 +1,13 @@
 """CPU packages and DRAM through Linux RAPL (`/sys/class/powercap/intel-rapl*`).
 
-Each zone's `energy_uj` counter wraps at `max_energy_range_uj`; a smaller reading than the last
-means it wrapped once. Packages (kind cpu) and their `dram` sub-zones (kind dram) are counted;
-`core`/`uncore` sub-zones are inside the package and not counted again. With scope `process`,
-energy is attributed by the tree's share of the machine's busy CPU time.
+Each zone's `energy_uj` counter wraps at `max_energy_range_uj`. The sensor asks to be read at
+least every half wrap at the zone's maximum power (`max_interval_s`), so that between two
+readings the counter wraps at most once and counts less than half its range: a smaller reading
+than the last is a wrap when the energy it implies is under half the range, and a reset
+otherwise (the interval is then not counted, and the reset is said). Packages (kind cpu) and
+their `dram` sub-zones (kind dram) are counted; `core`/`uncore` sub-zones are inside the package
+and not counted again. With scope `process`, energy is attributed by the tree's share of the
+machine's busy CPU time.
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ from typing import TYPE_CHECKING
 
 from combien.measure.sensors import MEASURED, Device, Sensor, SensorUnavailable
 from combien.units import MICRO
+
+#: how often a zone is read when it does not say its maximum power, s: RAPL's smallest ranges
+#: (32-bit µJ counters, 4.3 kJ) wrap after 43 s at 100 W, so half that keeps one wrap at most
+UNKNOWN_POWER_INTERVAL_S = 20.0
 
 if TYPE_CHECKING:
     from combien.measure.scope import Scope
@@ -28,14 +36,36 @@ class _Zone:
     last_uj: float
     energy_j: float = 0.0
 
-    def read(self) -> float:
+    def read(self) -> tuple[float, bool]:
+        """(energy so far, J; False when the counter was reset since the last reading)."""
         value = float((self.path / "energy_uj").read_text())
         delta = value - self.last_uj
-        if delta < 0:  # the counter wrapped
-            delta += self.max_uj
+        reset = False
+        if delta < 0:
+            delta += self.max_uj  # wrapped once...
+            if delta > self.max_uj / 2:  # ...or, counting that much, reset
+                delta, reset = 0.0, True
         self.last_uj = value
         self.energy_j += delta * MICRO
-        return self.energy_j
+        return self.energy_j, not reset
+
+    def max_interval_s(self) -> float:
+        """Half the time the counter takes to wrap at the zone's largest power limit."""
+        powers = []
+        for name in (
+            "constraint_0_max_power_uw",
+            "constraint_1_max_power_uw",
+            "constraint_0_power_limit_uw",
+            "constraint_1_power_limit_uw",
+        ):
+            try:
+                powers.append(float((self.path / name).read_text()))
+            except (OSError, ValueError):
+                continue
+        power_uw = max((p for p in powers if p > 0), default=0.0)
+        if power_uw <= 0:
+            return UNKNOWN_POWER_INTERVAL_S
+        return self.max_uj / 2 / power_uw
 
 
 def find_zones(root: Path = POWERCAP) -> list[tuple[Path, str, str]]:
@@ -77,11 +107,20 @@ class RaplSensor(Sensor):
             Device(f"{kind}:{path.name}", kind, name, MEASURED) for path, kind, name in found
         )
         self.scope = scope
+        self.max_interval_s = min(zone.max_interval_s() for zone in self.zones)
         self._attributed = [0.0] * len(self.zones)
 
     def sample(self, now: float) -> list[float]:
         totals_before = [z.energy_j for z in self.zones]
-        totals = [zone.read() for zone in self.zones]
+        totals = []
+        for zone, device in zip(self.zones, self.devices, strict=True):
+            energy_j, counted = zone.read()
+            if not counted:
+                self._problem(
+                    f"the RAPL counter of {device.key} ({device.name}) went back by more than "
+                    "a wrap (reset); the energy of the interval of the reset is not counted"
+                )
+            totals.append(energy_j)
         if self.scope is None or self.scope.kind == "machine":
             return totals
         d_tree, d_busy = self.scope.interval()

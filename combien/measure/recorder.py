@@ -2,13 +2,21 @@
 
 `open(db, run)` creates the run's row. Samples, events and phases are kept (`add_*`) until
 `flush(measurement, forecast)` writes them, with the devices' totals and the forecast, in one
-short transaction; `finish(...)` writes the end status and the bill. When the store cannot be
-written — at the start or later — samples and events go on as JSON lines to a temporary file,
-and `warn(message)` says where. A flush never raises.
+short transaction; `finish(...)` writes the end status and the bill.
+
+Before each write the store is checked: still the same file, still writable. When it cannot be
+written — at the start, deleted or replaced mid-run, disk full — `alert(message)` says so (the
+tracker prints it on stderr and puts it in the bill's notes), and the run goes on in a JSON-lines
+fallback file: the run's row first, then samples, events, phases, each flush's device totals,
+and at the end the status and the bill. At `finish` the store is tried again and the file
+imported into it (then removed); if that fails too, the message says how to bring it back:
+`combien runs import FILE`. A flush never raises.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -40,9 +48,11 @@ class Recorder:
     """A run's writer: the SQLite store, else a JSON-lines fallback file."""
 
     def __init__(self, *, clock: Clock, warn: Callable[[str], None]) -> None:
-        self.clock, self._warn = clock, warn
+        self.clock, self._alert = clock, warn
         self.run_id = ""
         self.fallback_path: str | None = None
+        self._db: str | None = None
+        self._run: dict[str, Any] = {}
         self._store: Store | None = None
         self._lock = threading.Lock()
         self._pending = _Batch()
@@ -50,21 +60,23 @@ class Recorder:
     def open(self, db: str | None, run: dict[str, Any]) -> None:
         """Create the run (`id` and the other columns of `runs`), running since now, in the
         store at `db` (None: the default store)."""
-        self.run_id = run["id"]
+        self.run_id, self._db = run["id"], db
         now = self.clock.wall()
+        self._run = run | {"status": "running", "started_at": now, "last_seen": now}
         try:
             from combien.store import Store  # sqlite3 is loaded when a run is written
 
             self._store = Store(db)
-            self._store.create_run(run | {"status": "running", "started_at": now, "last_seen": now})
+            self._store.create_run(self._run)
         except Exception as exc:
-            self._store = None
-            path = self._start_fallback()
-            self._problem(
-                "store-unwritable",
-                f"the run store cannot be written ({exc}); samples are kept in memory and in "
-                f"{path}",
-            )
+            self._fail(f"the run store cannot be written ({exc})")
+
+    def attach(self, pid: int) -> None:
+        """Record the pid of the command the tracker runs."""
+        self._run["child_pid"] = pid
+        store = self._store
+        if store is not None:
+            store.set_child_pid(self.run_id, pid)
 
     # ------------------------------------------------------------ kept until the next flush
 
@@ -90,15 +102,56 @@ class Recorder:
         if store is not None and self._write_store(store, batch, measurement, forecast):
             return
         if self.fallback_path:
-            _append_lines(self.fallback_path, batch)
+            totals = {
+                "devices": _device_rows(measurement),
+                "duration_s": measurement.duration_s,
+                "forecast": forecast,
+                "t": self.clock.wall(),
+            }
+            _append_lines(self.fallback_path, [*_batch_lines(batch), totals])
 
-    def finish(self, status: str, duration_s: float, bill: dict[str, Any]) -> None:
-        """The run's end: its status, duration and bill."""
-        if self._store is None:
+    def finish(self, status: str, duration_s: float, bill: dict[str, Any] | None) -> None:
+        """The run's end: its status, duration and bill; a run kept in the fallback file is
+        brought back into the store if it can be written again."""
+        store = self._store
+        if store is not None:
+            try:
+                problem = store.intact()
+                if problem:
+                    raise OSError(problem)
+                store.finish(self.run_id, status=status, duration_s=duration_s, bill=bill)
+                store.close()
+                self._store = None
+                return
+            except Exception as exc:
+                self._fail(f"the run store failed at the end of the run ({exc})")
+        if not self.fallback_path:
             return
-        self._store.finish(self.run_id, status=status, duration_s=duration_s, bill=bill)
-        self._store.close()
-        self._store = None
+        end = {"finish": {"status": status, "duration_s": duration_s, "bill": bill}}
+        _append_lines(self.fallback_path, [end])
+        self._retry_store()
+
+    def _retry_store(self) -> None:
+        path = self.fallback_path
+        assert path is not None
+        try:
+            from combien.store import Store, import_lines
+
+            store = Store(self._db)
+            try:
+                with open(path, encoding="utf-8") as file:
+                    import_lines(store, file)
+            finally:
+                store.close()
+        except Exception as exc:
+            self._alert(
+                f"the run could not be written to the store ({exc}); it is kept in {path} — "
+                f"bring it back with `combien runs import {path}`"
+            )
+            return
+        os.remove(path)
+        self.fallback_path = None
+        self._alert("the run was written to the store again at its end")
 
     def _write_store(
         self,
@@ -107,8 +160,11 @@ class Recorder:
         measurement: Measurement,
         forecast: dict[str, Any] | None,
     ) -> bool:
-        """True when written; on failure, the store is left for the fallback file."""
+        """True when written; on failure, the run goes on in the fallback file."""
         try:
+            problem = store.intact()
+            if problem:
+                raise OSError(problem)
             store.flush(
                 self.run_id,
                 samples=batch.samples,
@@ -117,28 +173,38 @@ class Recorder:
                 forecast=forecast,
                 events=batch.events,
                 phases=batch.phases,
+                now=self.clock.wall(),
             )
             return True
         except Exception as exc:
-            self._store = None
-            path = self._start_fallback()
-            message = f"the run store failed ({exc}); samples continue in {path}"
-            batch.events.append((self.clock.wall(), "store-unwritable", message))
-            self._warn(message)
+            self._fail(f"the run store failed ({exc})", batch)
             return False
 
-    def _start_fallback(self) -> str:
+    def _fail(self, reason: str, batch: _Batch | None = None) -> None:
+        """Leave the store for the fallback file: say so, and start the file with the run."""
+        store, self._store = self._store, None
+        if store is not None:
+            with contextlib.suppress(Exception):
+                store.close()
+        if self.fallback_path is None:
+            self._start_fallback()
+        message = f"{reason}; the run continues in {self.fallback_path}"
+        event = (self.clock.wall(), "store-unwritable", message)
+        if batch is not None:
+            batch.events.append(event)
+        else:
+            with self._lock:
+                self._pending.events.append(event)
+        self._alert(message)
+
+    def _start_fallback(self) -> None:
         import tempfile
 
         handle, self.fallback_path = tempfile.mkstemp(
             prefix=f"combien-run-{self.run_id}-", suffix=".jsonl"
         )
         os.close(handle)
-        return self.fallback_path
-
-    def _problem(self, code: str, message: str) -> None:
-        self.add_event(code, message)
-        self._warn(message)
+        _append_lines(self.fallback_path, [{"run": self._run}])
 
 
 def _device_rows(measurement: Measurement) -> list[dict[str, Any]]:
@@ -156,14 +222,19 @@ def _device_rows(measurement: Measurement) -> list[dict[str, Any]]:
     ]
 
 
-def _append_lines(path: str, batch: _Batch) -> None:
-    """Samples and events as JSON lines at the end of the fallback file (errors ignored)."""
-    import json
+def _batch_lines(batch: _Batch) -> list[dict[str, Any]]:
+    return (
+        [
+            {"t": t, "node": node, "key": key, "energy_j": energy}
+            for t, node, key, energy in batch.samples
+        ]
+        + [{"t": t, "event": code, "message": message} for t, code, message in batch.events]
+        + [{"phase": list(phase)} for phase in batch.phases]
+    )
 
-    lines = [
-        {"t": t, "node": node, "key": key, "energy_j": energy}
-        for t, node, key, energy in batch.samples
-    ] + [{"t": t, "event": code, "message": message} for t, code, message in batch.events]
+
+def _append_lines(path: str, lines: list[dict[str, Any]]) -> None:
+    """JSON lines at the end of the fallback file (errors ignored: the data stays in memory)."""
     try:
         with open(path, "a", encoding="utf-8") as file:
             file.writelines(json.dumps(line) + "\n" for line in lines)

@@ -5,15 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shlex
-import signal
-import subprocess
-import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from combien.errors import InputError
 from combien.fields import OUTPUTS
+from combien.measure.command import track_command
 from combien.measure.sensors import Device
 from combien.results.bill import Bill
 from combien.results.document import JSON, dumps, markdown_table, rich_table
@@ -25,40 +23,13 @@ if TYPE_CHECKING:
 
     from combien.resolve.spec import TrainingRun
 
-FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
-
-def track_command(command: list[str], **options: Any) -> tuple[int, Any]:
-    """Run `command` under a Tracker; forward signals; return (its exit code, the bill).
-
-    Exit code 127 (and no run) when the command cannot be found, 126 when it cannot be run.
-    """
-    from combien.measure.tracker import Tracker
-
-    if not command:
-        raise InputError("track: give a command after --, e.g. combien track -- python train.py")
-    tracker = Tracker(command=shlex.join(command), **options)  # bad options fail here
-    try:
-        proc = subprocess.Popen(command)
-    except FileNotFoundError:
-        sys.stderr.write(f"combien: error: command not found: {command[0]}\n")
-        return 127, None
-    except PermissionError:
-        sys.stderr.write(f"combien: error: permission denied: {command[0]}\n")
-        return 126, None
-    tracker.pid = proc.pid
-    previous = {}
-    for sig in FORWARDED:
-        previous[sig] = signal.signal(sig, lambda s, _f: proc.send_signal(s))
-    try:
-        tracker.start()
-        code = proc.wait()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    status = "finished" if code == 0 else "interrupted" if code < 0 else "failed"
-    bill = tracker.stop(status)
-    return (128 - code if code < 0 else code), bill
+def printable(text: str | None) -> str:
+    """Stored text made safe to print: control characters (terminal escapes) shown as
+    `\\xNN`, nothing else changed (markup is not interpreted where this is printed)."""
+    if not text:
+        return ""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def stored_bill(run: dict[str, Any]) -> Bill:
@@ -98,6 +69,7 @@ def stored_bill(run: dict[str, Any]) -> Bill:
         "forecast": run["forecast"],
         "events": run["events"],
         "phases": run["phases"],
+        "notes": [f"damaged in the store: {problem}" for problem in run.get("problems") or ()],
     }
     return measured_bill(run["options"] or {}, devices, run["duration_s"], run=info)
 
@@ -112,40 +84,89 @@ def get_run(store: Store, run_id: str) -> dict[str, Any]:
     return run
 
 
-def summary_rows(store: Store, limit: int = 1000) -> list[dict[str, Any]]:
-    """One row per run: id, project, status, times, energy, and the bill's totals if finished."""
-    rows = []
-    for run in store.runs(limit):
-        bill = json.loads(run["bill"]) if run["bill"] else None
-        row = {
-            "id": run["id"],
-            "project": run["project"],
-            "status": run["status"],
-            "started_at": run["started_at"],
-            "duration_s": run["duration_s"],
-            "command": run["command"],
-            "host": run["host"],
-            "energy_kwh": kwh_from_j(run["energy_j"] or 0.0),
-        }
-        if bill:
-            row["facility_energy_kwh"] = (bill.get("energy_kwh") or {}).get("value")
-            row["co2e_kg"] = ((bill.get("co2e_kg") or {}).get("total") or {}).get("value")
-            row["water_l"] = ((bill.get("water_l") or {}).get("total") or {}).get("value")
-        rows.append(row)
-    return rows
+def summary_row(run: dict[str, Any]) -> dict[str, Any]:
+    """A run's summary: id, project, status, times, energy, and its bill's totals if finished."""
+    row = {
+        "id": run["id"],
+        "project": run["project"],
+        "status": run["status"],
+        "started_at": run["started_at"],
+        "duration_s": run["duration_s"],
+        "command": run["command"],
+        "host": run["host"],
+        "energy_kwh": kwh_from_j(run["energy_j"]) if run["energy_j"] is not None else None,
+    }
+    for key in ("facility_energy_kwh", "co2e_kg", "water_l"):
+        if run.get(key) is not None:
+            row[key] = run[key]
+    if run.get("problems"):
+        row["problems"] = list(run["problems"])
+    return row
 
 
-def export(store: Store, fmt: str, run_id: str | None = None) -> str:
-    """Runs (or one run's samples) as CSV or JSON."""
-    rows = store.samples(get_run(store, run_id)["id"]) if run_id else summary_rows(store)
+def summary_rows(store: Store, limit: int | None = 1000, **filters: Any) -> list[dict[str, Any]]:
+    """One summary per run, newest first (`filters`: those of `Store.iter_runs`)."""
+    return [summary_row(run) for run in store.iter_runs(limit, **filters)]
+
+
+#: the first characters that make a spreadsheet read a cell as a formula
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet will not run: text starting like a formula is quoted."""
+    if isinstance(value, str) and value.startswith(FORMULA):
+        return "'" + value
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
+#: the columns of `runs export --format csv`
+EXPORT_COLUMNS = (
+    "id",
+    "project",
+    "status",
+    "started_at",
+    "duration_s",
+    "command",
+    "host",
+    "energy_kwh",
+    "facility_energy_kwh",
+    "co2e_kg",
+    "water_l",
+    "problems",
+)
+SAMPLE_COLUMNS = ("t", "node", "key", "energy_j")
+
+
+def export(store: Store, fmt: str, run_id: str | None = None, out: Any = None) -> str:
+    """Every run (or one run's samples) as CSV or JSON, streamed to `out` (a text file) as it
+    is read; with no `out`, returned as a string."""
+    columns: tuple[str, ...]
+    if run_id is not None:
+        rows: Iterable[dict[str, Any]] = store.iter_samples(get_run(store, run_id)["id"])
+        columns = SAMPLE_COLUMNS
+    else:
+        rows = (summary_row(run) for run in store.iter_runs(None))
+        columns = EXPORT_COLUMNS
+    target = out if out is not None else io.StringIO()
     if fmt == "json":
-        return json.dumps(rows, indent=2) + "\n"
-    out = io.StringIO()
-    fields = list(dict.fromkeys(k for row in rows for k in row)) or ["id"]
-    writer = csv.DictWriter(out, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+        for chunk in _json_array(rows):
+            target.write(chunk)
+    else:
+        writer = csv.DictWriter(target, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: _cell(value) for key, value in row.items()})
+    return target.getvalue() if out is None else ""
+
+
+def _json_array(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    yield "["
+    for index, row in enumerate(rows):
+        yield ("," if index else "") + "\n  " + json.dumps(row)
+    yield "\n]\n"
 
 
 #: the lines of a bill that a measurement and an estimate both give
@@ -234,14 +255,14 @@ class RunList:
 
         return [
             (
-                r["id"],
-                r["project"] or "",
-                r["status"],
+                printable(r["id"]),
+                printable(r["project"]),
+                r["status"] + (" (damaged)" if r.get("problems") else ""),
                 dt.datetime.fromtimestamp(r["started_at"]).strftime("%Y-%m-%d %H:%M"),
                 f"{r['duration_s']:.0f} s",
-                quantity(r["energy_kwh"], "kWh"),
+                quantity(r["energy_kwh"], "kWh") if r["energy_kwh"] is not None else "?",
                 quantity(r.get("co2e_kg"), "kg"),
-                r["command"] or "",
+                printable(r["command"]),
             )
             for r in self.rows
         ]
@@ -256,8 +277,10 @@ class RunList:
         table = Table(title=f"runs ({len(self.rows)})", title_justify="left")
         for column in _RUNS_HEADER:
             table.add_column(column, overflow="ellipsis", no_wrap=column != "command")
+        from rich.text import Text
+
         for row in self.text_rows():
-            table.add_row(*row)
+            table.add_row(*(Text(cell) for cell in row))  # stored text is never markup
         return table
 
 

@@ -184,6 +184,8 @@ class Sampler:
         if self._failed[index]:
             self._failed[index] = False
             self._on_event("sensor-recovered", "sensor answers again after a gap")
+        for problem in self.sensors[index].problems():
+            self._on_event("counter-reset", problem)
         self._energy[index] = values
         return [
             (wall, device.node, device.key, energy)
@@ -208,7 +210,9 @@ class Sampler:
         if schedule is None:
             return
         now = self.clock.monotonic()
-        counters_due = now - self._counters_read_at >= schedule.counter_interval_s
+        limits = [s.max_interval_s for s in self.sensors if s.max_interval_s]
+        counter_interval_s = min([schedule.counter_interval_s, *limits])
+        counters_due = now - self._counters_read_at >= counter_interval_s
         heartbeat_due = now - self._heartbeat_at >= schedule.heartbeat_s
         if counters_due or heartbeat_due or any(s.power_sampled for s in self.sensors):
             self.read(power_only=not (counters_due or heartbeat_due))

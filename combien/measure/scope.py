@@ -3,58 +3,79 @@
 GPU energy is always whole-device (NVML counts the board, not a process). CPU and memory energy
 are attributed to the process tree by its share of the machine's busy CPU time when the scope is
 `process`.
+
+The tree's CPU time never goes backwards and loses no process, however short-lived:
+
+    tree CPU = Σ over the live processes of the tree (user + system + their reaped children's)
+               + the root's reaped children (+ the root's own time unless `include_root=False`)
+
+A process that exits is reaped by its parent, and the kernel adds its time (and that of the
+children it reaped) to the parent's children's time, so a process's CPU time moves up the tree
+instead of vanishing. The tree is scanned at every read. `combien track` makes itself the root
+(`include_root=False`) and a child subreaper, so that orphaned grandchildren come back to it
+and are counted when it reaps them.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 SCOPES = ("process", "machine")
-REFRESH_S = 10.0  # how often the tree is scanned for new children
 
 
 class Scope:
     """CPU time, utilisation and memory of a process tree (or of the machine)."""
 
-    def __init__(self, kind: str = "process", pid: int | None = None) -> None:
+    def __init__(
+        self, kind: str = "process", pid: int | None = None, *, include_root: bool = True
+    ) -> None:
         if kind not in SCOPES:
             raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
         import psutil
 
         self.kind = kind
         self.pid = pid or os.getpid()
+        self.include_root = include_root
         self.psutil: Any = psutil
         self.cores = psutil.cpu_count() or 1
         self._root = psutil.Process(self.pid)
         self._procs: dict[int, Any] = {}
-        self._scanned = 0.0
         self._memory = 0
-        self._tree_cpu_prev = self._tree_usage()[0]
+        # the processes below a root that does not count itself started after this point:
+        # only the root's reaped children are a baseline, so their first second is not lost
+        self._tree_cpu_prev = self._tree_usage()[0] if include_root else self._root_usage()
         self._busy_prev = self._machine_busy_s()
 
+    def _root_usage(self) -> float:
+        """The root's own CPU seconds (when counted) and those of the children it reaped."""
+        times = self._root.cpu_times()
+        own = times.user + times.system if self.include_root else 0.0
+        return float(own + times.children_user + times.children_system)
+
     def _tree(self) -> list[Any]:
-        """The processes of the tree; the (costly) scan for children is redone every
-        `REFRESH_S` seconds, the same Process objects kept so that their CPU times compare."""
-        now = time.monotonic()
-        if now - self._scanned >= REFRESH_S or not self._procs:
-            self._scanned = now
-            try:
-                found = [self._root, *self._root.children(recursive=True)]
-            except self.psutil.Error:
-                found = []
-            self._procs = {p.pid: self._procs.get(p.pid, p) for p in found}
+        """The live processes below the root, parents before children; the same Process
+        objects are kept from one scan to the next."""
+        try:
+            found = self._root.children(recursive=True)
+        except self.psutil.Error:
+            found = []
+        self._procs = {p.pid: self._procs.get(p.pid, p) for p in found}
         return list(self._procs.values())
 
     def _tree_usage(self) -> tuple[float, float]:
-        """(CPU seconds, resident bytes) of the tree; one /proc pass per process."""
-        cpu, rss = 0.0, 0
+        """(CPU seconds, resident bytes) of the tree; one /proc pass per process. The root is
+        read first: a child reaped during the pass is then missed once, never counted twice."""
+        try:
+            cpu = self._root_usage()
+            rss = self._root.memory_info().rss if self.include_root else 0
+        except self.psutil.Error:
+            cpu, rss = 0.0, 0
         for proc in self._tree():
             try:
                 with proc.oneshot():
                     times = proc.cpu_times()
-                    cpu += times.user + times.system
+                    cpu += times.user + times.system + times.children_user + times.children_system
                     rss += proc.memory_info().rss
             except self.psutil.Error:
                 self._procs.pop(proc.pid, None)
@@ -68,10 +89,11 @@ class Scope:
     def interval(self) -> tuple[float, float]:
         """Since the last call: (tree CPU seconds, machine busy CPU seconds)."""
         tree, busy = self._tree_usage()[0], self._machine_busy_s()
-        # a child that exited takes its CPU time with it: never count negative time
+        # a pass that missed a process being reaped reads a little less: never count it twice
         d_tree = max(0.0, tree - self._tree_cpu_prev)
         d_busy = max(0.0, busy - self._busy_prev)
-        self._tree_cpu_prev, self._busy_prev = tree, busy
+        self._tree_cpu_prev = max(tree, self._tree_cpu_prev)
+        self._busy_prev = busy
         return d_tree, d_busy
 
     def memory_gb(self) -> float:

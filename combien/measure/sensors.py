@@ -47,6 +47,9 @@ class Sensor(ABC):
     #: True when energy is integrated from power samples, which must then be frequent; False
     #: when the sensor reads cumulative counters (energy, CPU time), which can be read seldom
     power_sampled: bool = False
+    #: the longest a cumulative counter may go unread without losing energy (a counter that
+    #: wraps must be read before it can wrap twice); None: any interval will do
+    max_interval_s: float | None = None
 
     @abstractmethod
     def sample(self, now: float) -> list[float]:
@@ -54,3 +57,23 @@ class Sensor(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the sensor holds."""
+
+    def problems(self) -> list[str]:
+        """What went wrong with the counters since the last call (a reset, say), said once."""
+        found: list[str] = self.__dict__.pop("_problems", [])
+        return found
+
+    def _problem(self, message: str) -> None:
+        self.__dict__.setdefault("_problems", []).append(message)
+
+
+def counter_delta(sensor: Sensor, device: Device, before: float, after: float) -> float:
+    """What a cumulative counter counted between two readings: never negative. A counter that
+    went back was reset (a GPU reset, a driver reload): the interval is not counted, and said."""
+    if after >= before:
+        return after - before
+    sensor._problem(
+        f"the energy counter of {device.key} ({device.name}) went back (reset); the energy of "
+        "the interval of the reset is not counted"
+    )
+    return 0.0

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -78,13 +80,17 @@ class Tracker:
         self.scope, self.all_gpus, self.pid, self.db = scope, all_gpus, pid, db
         self.use_store, self.command, self.echo = store, command, echo
         self.distributed = distributed
+        #: False: the tree below `pid`, without `pid`'s own CPU time (`combien track`'s way)
+        self.include_root = True
+        #: the tracked command's pid, when the tracker runs one (stored beside its own pid)
+        self.child_pid: int | None = None
         self.id = os.urandom(6).hex()
         self.status = "created"
         self.node = node_name()
         self._sensors_given = sensors
         self._clock = clock or SystemClock()
         self._accounting = Accounting(total)
-        self._recorder = Recorder(clock=self._clock, warn=self._warn)
+        self._recorder = Recorder(clock=self._clock, warn=self._alert)
         self._sampler = Sampler(
             clock=self._clock,
             node=self.node,
@@ -119,10 +125,20 @@ class Tracker:
         if self.use_store and self._ranks.rank == 0:
             import json
 
+            tracked = self.child_pid or (self.pid if self.pid != os.getpid() else None)
             run: dict[str, Any] = {"id": self.id, "project": self.project}
-            run.update(command=self.command, pid=self.pid or os.getpid(), scope=self.scope)
+            run.update(command=self.command, pid=os.getpid(), child_pid=tracked, scope=self.scope)
             run.update(flush_s=self.flush_s, options=json.dumps(self.site))
             self._recorder.open(self.db, run)
+            self._flush()  # the first record: the devices and the first reading
+
+    def attach(self, pid: int) -> None:
+        """The command this tracker runs has started as `pid`: recorded with the run."""
+        self.child_pid = pid
+        try:
+            self._recorder.attach(pid)
+        except Exception as exc:
+            debug("combien attach: %s", exc)
 
     def _open_sensors(self) -> list[Sensor]:
         if not self._ranks.reader:
@@ -132,7 +148,12 @@ class Tracker:
         try:
             from combien.measure.probe import open_sensors  # only what a machine is probed for
 
-            sensors, notes = open_sensors(scope=self.scope, all_gpus=self.all_gpus, pid=self.pid)
+            sensors, notes = open_sensors(
+                scope=self.scope,
+                all_gpus=self.all_gpus,
+                pid=self.pid,
+                include_root=self.include_root,
+            )
         except Exception as exc:
             self._event("tracker-error", f"no sensor could be opened: {exc}")
             return []
@@ -140,19 +161,33 @@ class Tracker:
         return sensors
 
     def stop(self, status: str = "finished") -> Any:
-        """Stop sampling, write the last samples and the bill; returns the Bill (or None)."""
+        """Stop sampling, write the last samples and the bill; returns the Bill (or None).
+
+        A Ctrl-C during `stop()` waits until the run is written, then is raised."""
         if self.status != "running":
             return None
         self.status = status
+        with deferred_interrupts() as interrupted:
+            bill = self._close(status)
+        if interrupted:
+            raise KeyboardInterrupt
+        return bill
+
+    def _close(self, status: str) -> Any:
         bill = None
         try:
             self._final = gather(self._sampler.end(), self._ranks, self.node)
             bill = self.bill()
-            self._flush()
-            self._recorder.finish(status, self._final.duration_s, bill.to_dict())
         except Exception as exc:
             self._event("tracker-error", f"the tracker could not close cleanly: {exc}")
             debug("combien: %s", exc)
+        finally:
+            try:  # whatever happened, the last samples and the end of the run are written
+                self._flush()
+                duration_s = self.measurement().duration_s
+                self._recorder.finish(status, duration_s, bill.to_dict() if bill else None)
+            except Exception as exc:
+                debug("combien: %s", exc)
         return bill
 
     def __enter__(self) -> Tracker:
@@ -182,6 +217,12 @@ class Tracker:
     def _warn(self, message: str) -> None:
         self.notes.append(message)
         if self.echo:
+            sys.stderr.write(f"combien: {message}\n")
+
+    def _alert(self, message: str) -> None:
+        """What the user must know whatever `echo` says (the store lost): notes and stderr."""
+        self.notes.append(message)
+        with suppress(OSError, ValueError):
             sys.stderr.write(f"combien: {message}\n")
 
     # ------------------------------------------------------------ phases and progress
@@ -281,6 +322,25 @@ class Tracker:
     def summary(self) -> str:
         """One line: energy so far and, when known, the forecast."""
         return self._accounting.summary(self.measurement())
+
+
+@contextmanager
+def deferred_interrupts() -> Iterator[list[int]]:
+    """Within: a SIGINT that would raise KeyboardInterrupt is held back and listed (in the main
+    thread, where Python's own handler is installed); other handlers are left as they are."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:
+        yield received
+        return
+    signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def track(func: Decorated | None = None, **options: Any) -> Any:
