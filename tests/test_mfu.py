@@ -153,3 +153,27 @@ def test_hardware_imputed_from_organisation_and_date() -> None:
         combien.estimate(flop=1e24)
     dated = combien.estimate(flop=1e24, start="2021-03")
     assert dated.labels["hardware"] == "a100-40gb"
+
+
+def test_the_fit_recovers_known_coefficients() -> None:
+    import numpy as np
+
+    from combien.engine import compute
+
+    x = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    design = np.column_stack([np.ones(5), x - x.mean()])
+    mfu = np.exp(-1.0 + 0.1 * (x - x.mean()))
+    coefficients, sd = compute.fit_log_linear(design, mfu)
+    assert coefficients == pytest.approx([-1.0, 0.1])
+    assert sd == pytest.approx(0.0, abs=1e-12)
+    assert compute.log_linear_mfu(-1.0, [0.1], [2.0]) == pytest.approx(math.exp(-0.8))
+    # fp8: MFU against a peak twice the bf16 one, at a throughput gain of 1, is half
+    assert compute.precision_mfu(0.4, 989.4e12, 1978.9e12, 1.0) == pytest.approx(0.2, rel=1e-4)
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.5, 0.6), (0.6, 0.9), (0.9, 1.0)])
+def test_more_goodput_never_means_more_time_or_energy(low: float, high: float) -> None:
+    run = {"flop": 1e23, "hardware": "a100-80gb", "chips": 256, "location": "FR"}
+    slow, fast = combien.estimate(**run, goodput=low), combien.estimate(**run, goodput=high)
+    for line in ("chip_hours", "wall_hours", "energy_kwh", "co2e_total_kg", "cost_usd"):
+        assert getattr(fast, line).value < getattr(slow, line).value, line
