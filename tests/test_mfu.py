@@ -177,3 +177,11 @@ def test_more_goodput_never_means_more_time_or_energy(low: float, high: float) -
     slow, fast = combien.estimate(**run, goodput=low), combien.estimate(**run, goodput=high)
     for line in ("chip_hours", "wall_hours", "energy_kwh", "co2e_total_kg", "cost_usd"):
         assert getattr(fast, line).value < getattr(slow, line).value, line
+
+
+def test_a_chip_without_a_tensor_peak_falls_back_once() -> None:
+    # P100 computes fp16 but hardware.csv has no fp16 tensor peak for it: fp32, one warning
+    bill = combien.estimate(flop=1e20, hardware="p100", chips=8)
+    codes = [w.code for w in bill.warnings]
+    assert bill.labels["precision"] == "fp32"
+    assert "precision-fallback" in codes and "precision-fp16" not in codes

@@ -38,7 +38,8 @@ def supported_precision(
     support = catalog.precisions().get(hw.id)
     if support is None or precision in support.precisions:
         return precision
-    if precision == "bf16" and "fp16" in support.precisions and not given:
+    has_fp16_peak = hw.peak_flops("fp16") is not None
+    if precision == "bf16" and "fp16" in support.precisions and has_fp16_peak and not given:
         r.warn(
             "precision-fp16",
             f"{hw.id} has no bf16: its fp16 tensor peak is used — pass --precision to choose",
