@@ -4,6 +4,7 @@ what the store and the bill show."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -14,7 +15,6 @@ import sys
 import tempfile
 import textwrap
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from combien.measure.rapl import RaplSensor
 from combien.store import Store
 from combien.testing import FakeNvml, FakeSensor, ManualClock
 
-EACH_SECOND = {"interval_s": 0.25, "flush_s": 1.0}
+EACH_SECOND: dict[str, Any] = {"interval_s": 0.25, "flush_s": 1.0}
 TRACK = [sys.executable, "-m", "combien.cli", "track"]
 
 
@@ -77,8 +77,9 @@ BUSY = textwrap.dedent(
     own = resource.getrusage(resource.RUSAGE_SELF)
     reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
-    orphaned = [p for p in os.listdir(os.path.dirname(out)) if p.startswith(os.path.basename(out) + ".")]
-    cpu += sum(float(open(os.path.join(os.path.dirname(out), p)).read()) for p in orphaned)
+    folder, stem = os.path.dirname(out), os.path.basename(out) + "."
+    orphaned = [p for p in os.listdir(folder) if p.startswith(stem)]
+    cpu += sum(float(open(os.path.join(folder, p)).read()) for p in orphaned)
     open(out, "w").write(str(cpu))
     """
 )
@@ -125,7 +126,9 @@ def test_short_and_forking_jobs_lose_no_cpu_energy(
     if cpu["method"] != "estimated":
         pytest.skip("RAPL measures this machine's CPU: the per-core estimate is not used")
     (note,) = [n for n in run["notes"] if "W per busy core" in n]
-    per_core_w = float(re.search(r"estimated at ([0-9.e+]+) W per busy core", note).group(1))
+    found = re.search(r"estimated at ([0-9.e+]+) W per busy core", note)
+    assert found is not None
+    per_core_w = float(found.group(1))
     # the estimate is CPU time × the power of one busy core, and every process of the tree is
     # counted, reaped or orphaned: within 10% of the CPU time the kernel gives (what the tracker
     # sees includes the interpreter's start, which the job's own count includes too)
@@ -395,4 +398,4 @@ def test_rapl_is_read_before_it_can_wrap_twice(tmp_path: Path) -> None:
     tracker.stop()
     # 100 W for 60 s across six wraps, all counted
     assert tracker.energy_j == pytest.approx(6000.0)
-    assert max(b - a for a, b in zip(reads, reads[1:], strict=False)) <= 5.0
+    assert max(b - a for a, b in itertools.pairwise(reads)) <= 5.0
