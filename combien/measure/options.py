@@ -43,8 +43,14 @@ def checked_site(site: dict[str, Any]) -> dict[str, Any]:
 
 def check_options(*, interval_s: float, flush_s: float, scope: str, total: float | None) -> None:
     """The tracker's own options: positive intervals, a known scope, a positive total."""
-    if not interval_s > 0 or not flush_s > 0:
-        raise InputError("Tracker: interval_s and flush_s must be greater than 0")
+    import math
+    import threading
+
+    for name, value in (("interval_s", interval_s), ("flush_s", flush_s)):
+        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            raise InputError(f"Tracker: {name} must be a number of seconds greater than 0")
+        if value > threading.TIMEOUT_MAX:
+            raise InputError(f"Tracker: {name} must be at most {threading.TIMEOUT_MAX:.0f} s")
     if scope not in SCOPES:
         raise InputError(f"Tracker: scope must be 'process' or 'machine', not {scope!r}")
     if total is not None and not total > 0:
