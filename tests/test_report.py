@@ -149,3 +149,59 @@ def test_output_is_written_whole(cli: Any, tmp_path: Path) -> None:
     assert out.code == 0 and out.out == ""
     assert target.read_text(encoding="utf-8").startswith("\\section*")
     assert [p.name for p in tmp_path.iterdir()] == ["appendix.tex"]
+
+
+# ------------------------------------------------------------------ BoAmps
+
+#: BoAmps' required fields and types, from its published schemas (github.com/Boavizta/BoAmps,
+#: model/report_schema.json, measure_schema.json, hardware_schema.json, dataset_schema.json at
+#: commit 3bfefec): path → JSON type
+BOAMPS_REQUIRED = {
+    ("header", "reportDatetime"): str,
+    ("header", "publisher", "confidentialityLevel"): str,
+    ("task", "taskStage"): str,
+    ("task", "taskFamily"): str,
+    ("task", "algorithms"): list,
+    ("task", "dataset"): list,
+    ("measures",): list,
+    ("infrastructure", "infraType"): str,
+    ("infrastructure", "components"): list,
+    ("environment", "country"): str,
+}
+BOAMPS_ENUMS = {
+    ("header", "reportStatus"): {"draft", "final", "corrective", "other"},
+    ("header", "publisher", "confidentialityLevel"): {
+        "public",
+        "internal",
+        "confidential",
+        "secret",
+    },
+    ("infrastructure", "infraType"): {"publicCloud", "privateCloud", "onPremise", "other"},
+    ("quality",): {"high", "medium", "low"},
+}
+
+
+def _at(data: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        data = data[key]
+    return data
+
+
+def test_boamps_has_the_formats_fields(llama: combien.Bill) -> None:
+    data = json.loads(report(llama, "boamps"))
+    for path, kind in BOAMPS_REQUIRED.items():
+        assert isinstance(_at(data, path), kind), path
+    for path, allowed in BOAMPS_ENUMS.items():
+        assert _at(data, path) in allowed, path
+    for measure in data["measures"]:  # measure_schema: measurementMethod, powerConsumption (kWh)
+        assert isinstance(measure["measurementMethod"], str)
+        assert measure["powerConsumption"] == llama.line("it_energy_kwh").value  # type: ignore[union-attr]
+    for component in data["infrastructure"]["components"]:  # hardware_schema
+        assert isinstance(component["componentType"], str)
+        assert isinstance(component["nbComponent"], int) and 0 <= component["share"] <= 1
+    for dataset in data["task"]["dataset"]:  # dataset_schema: dataUsage, dataType enums
+        assert dataset["dataUsage"] in {"input", "output"} and dataset["dataType"] == "token"
+    # Meta: 16,384 H100 GPUs and 15.6T tokens; its 78.4 days of wall-clock in seconds
+    assert data["infrastructure"]["components"][0]["nbComponent"] == 16_384
+    assert data["task"]["dataset"][0]["dataQuantity"] == 15.6e12
+    assert data["measures"][0]["measurementDuration"] == pytest.approx(30.84e6 / 16_384 * 3600)

@@ -26,7 +26,7 @@ def report(
         str,
         typer.Option(
             "--as",
-            help="hf-model-card, eu-ai-act, markdown (a paper's appendix), latex or html.",
+            help="hf-model-card, eu-ai-act, markdown (a paper's appendix), latex, html or boamps.",
             rich_help_panel=REPORT,
         ),
     ] = "markdown",

@@ -5,6 +5,7 @@
     markdown        a paper's appendix: the bill with ranges, the inputs, the sources in full
     latex           the same appendix as a LaTeX fragment
     html            one self-contained page with the ranges drawn
+    boamps          Boavizta's BoAmps JSON report of an AI task's energy
 
 `report(bill, "eu-ai-act")` returns the document's text. A report reads the bill; it computes
 nothing.
@@ -16,7 +17,7 @@ import difflib
 from collections.abc import Callable
 
 from combien.errors import UnknownNameError
-from combien.report import ai_act, appendix, model_card, page
+from combien.report import ai_act, appendix, boamps, model_card, page
 from combien.results.bill import Bill
 
 FORMATS: dict[str, Callable[[Bill], str]] = {
@@ -25,6 +26,7 @@ FORMATS: dict[str, Callable[[Bill], str]] = {
     "markdown": appendix.markdown,
     "latex": appendix.latex,
     "html": page.render,
+    "boamps": boamps.render,
 }
 
 

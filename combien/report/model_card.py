@@ -8,6 +8,7 @@ what this module writes.
 
 from __future__ import annotations
 
+from combien.errors import InputError
 from combien.fields import OUTPUTS
 from combien.report import figures
 from combien.results.bill import Bill
@@ -21,7 +22,7 @@ def metadata(bill: Bill, training_type: str = "pre-training") -> dict[str, objec
     """The `co2_eq_emissions` block: the bill's total CO2e in grams and how it was obtained."""
     total = bill.line("co2e_total_kg")
     if total is None:
-        raise ValueError("the bill has no CO2e total")
+        raise InputError("hf-model-card: the bill has no CO2e total — give the compute or a run")
     how = (
         "measured with combien (devices' energy counters)"
         if figures.is_measured(bill)
