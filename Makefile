@@ -19,7 +19,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 # the optional integrations, tested with the real frameworks on the CPU build of PyTorch
 $(EXTRAS): $(STAMP)
 	$(BIN)/python -m pip install --quiet torch==$(TORCH)
-	$(BIN)/python -m pip install --quiet -e '.[dev,lightning,transformers,keras,charts]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,lightning,transformers,keras,charts,reports]'
 	touch $(EXTRAS)
 
 demo: $(STAMP)
