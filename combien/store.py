@@ -352,14 +352,19 @@ class Store:
         stored = "running" if status == "interrupted" else status
         where, args = _filters(project, stored, since)
         skip, left = offset, limit
+        # the stored status is the status read, except for running rows (some read as
+        # interrupted): there the rows are skipped as they are read, elsewhere by SQLite
+        sql_skip = 0 if stored == "running" else skip
+        skip -= sql_skip
         keyset, keyargs = (" AND started_at < ?", [before]) if before is not None else ("", [])
         while left is None or left > 0:
             with self._lock:
                 rows = self._db.execute(
                     f"SELECT {self._summary} FROM runs WHERE 1 = 1{where}{keyset} "
-                    "ORDER BY started_at DESC, id DESC LIMIT ?",
-                    [*args, *keyargs, page],
+                    "ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?",
+                    [*args, *keyargs, page, sql_skip],
                 ).fetchall()
+            sql_skip = 0
             if not rows:
                 return
             now = time.time()

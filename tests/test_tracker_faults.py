@@ -399,3 +399,44 @@ def test_rapl_is_read_before_it_can_wrap_twice(tmp_path: Path) -> None:
     # 100 W for 60 s across six wraps, all counted
     assert tracker.energy_j == pytest.approx(6000.0)
     assert max(b - a for a, b in itertools.pairwise(reads)) <= 5.0
+
+
+# ------------------------------------------------------------------ 6. long runs
+
+
+def direct_forecast_energy(history: list[tuple[float, float, float]], total: float) -> Any:
+    """The forecast's energy line recomputed from the whole history, as the tracker once did."""
+    import itertools
+    import math
+    from statistics import NormalDist
+
+    points = [(0.0, 0.0)] + [(d, e) for _, d, e in history]
+    done, current = points[-1]
+    rates = [(q1 - q0) / (d1 - d0) for (d0, q0), (d1, q1) in itertools.pairwise(points) if d1 > d0]
+    mean, remaining = current / done, total - done
+    var = sum((r - mean) ** 2 for r in rates) / (len(rates) - 1) * done / len(rates)
+    half = NormalDist().inv_cdf(0.95) * math.sqrt(remaining * var + remaining**2 * var / done)
+    central = current + remaining * mean
+    return central, max(current, central - half), central + half
+
+
+def test_running_forecast_is_the_forecast_over_the_whole_history() -> None:
+    import random
+
+    from combien.measure.accounting import Accounting
+
+    rng, accounting = random.Random(1), Accounting(total=10_000)
+    history, energy, elapsed = [], 0.0, 0.0
+    for step in range(1, 3001):
+        energy += 100 + rng.gauss(0, 20)
+        elapsed += 1 + rng.random()
+        accounting.progress(step)
+        accounting.pair(elapsed, energy)
+        history.append((elapsed, float(step), energy))
+        if step in (2, 10, 500, 3000):
+            f = accounting.forecast()
+            assert f is not None and f.done == step
+            line = f.energy_j
+            assert (line.value, line.low, line.high) == pytest.approx(
+                direct_forecast_energy(history, 10_000), rel=1e-9
+            )

@@ -1,7 +1,8 @@
 """The run's accounting: its progress, the forecast that follows from it, and its notes.
 
 Progress arrives as units done of a total; at each counter reading the work done so far is
-paired with the energy so far, and those (elapsed s, done, joules) points feed `forecast`. Notes
+paired with the energy so far, and those (elapsed s, done, joules) points feed a running
+forecast, so that `progress()` takes the same time after a month as after a minute. Notes
 gather what the bill should say about the measurement (sensors missing, gaps, store failures).
 `run_info` and `summary` describe a measurement with them, for the bill and for people.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from combien.measure.forecast import Forecast, forecast
+from combien.measure.forecast import Forecast, RunningForecast
 from combien.measure.sampler import Measurement
 from combien.units import kwh_from_j, quantity
 
@@ -27,7 +28,7 @@ class Accounting:
     def __init__(self, total: float | None = None) -> None:
         self.total = total
         self.done = 0.0
-        self.history: list[tuple[float, float, float]] = []  # (elapsed s, done, joules)
+        self._running = RunningForecast()  # (elapsed s, done, joules), in constant time
         self.notes: list[str] = []
 
     def progress(self, done: float, total: float | None = None) -> None:
@@ -39,13 +40,13 @@ class Accounting:
     def pair(self, elapsed_s: float, energy_j: float) -> None:
         """At a counter reading: the energy so far goes with the work done so far."""
         if self.total and self.done > 0:
-            self.history.append((elapsed_s, self.done, energy_j))
+            self._running.add(elapsed_s, self.done, energy_j)
 
     def forecast(self) -> Forecast | None:
         """Projected total energy and duration, with a range; None before any progress."""
-        if not self.total or not self.history:
+        if not self.total:
             return None
-        return forecast(list(self.history), self.total)
+        return self._running.forecast(self.total)
 
     def run_info(
         self, identity: dict[str, Any], scope: str, measurement: Measurement

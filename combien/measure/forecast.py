@@ -10,7 +10,6 @@ special case σ = 0 (mean energy × remaining epochs).
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 
@@ -22,6 +21,9 @@ def _z95() -> float:
     from statistics import NormalDist
 
     return NormalDist().inv_cdf(0.95)
+
+
+Z95 = _z95()
 
 
 @dataclass(frozen=True)
@@ -47,28 +49,67 @@ class Forecast:
         }
 
 
-def _project(points: list[tuple[float, float]], done: float, total: float) -> Line:
-    """points: (units done, cumulative quantity), ascending in units done."""
-    current = points[-1][1]
-    rates = [(q1 - q0) / (d1 - d0) for (d0, q0), (d1, q1) in itertools.pairwise(points) if d1 > d0]
-    mean = current / done
-    remaining = max(0.0, total - done)
-    var_unit = sum((r - mean) ** 2 for r in rates) / (len(rates) - 1) if len(rates) >= 2 else 0.0
-    # increments may span several units: scale their variance to one unit
-    span = done / max(1, len(rates))
-    var_unit *= span
-    variance = remaining * var_unit + remaining**2 * var_unit / done
-    half = _z95() * math.sqrt(max(0.0, variance))
-    central = current + remaining * mean
-    return Line(central, max(current, central - half), central + half)
+class _Rates:
+    """Running statistics of a cumulative quantity per unit of work: the last point, and the
+    count, sum and sum of squares of the rates between successive points (constant time per
+    point, however long the run)."""
+
+    def __init__(self) -> None:
+        self.count, self.total, self.squares = 0, 0.0, 0.0
+        self.last = (0.0, 0.0)  # (units done, cumulative quantity), from (0, 0)
+
+    def add(self, done: float, quantity: float) -> None:
+        d0, q0 = self.last
+        if done > d0:
+            rate = (quantity - q0) / (done - d0)
+            self.count += 1
+            self.total += rate
+            self.squares += rate * rate
+        self.last = (done, quantity)
+
+    def project(self, total: float) -> Line:
+        """The cumulative quantity at `total` units, with its 90% range."""
+        done, current = self.last
+        mean = current / done
+        remaining = max(0.0, total - done)
+        n = self.count
+        # Σ (rate − mean)² from the running sums
+        spread = self.squares - 2 * mean * self.total + n * mean * mean
+        var_unit = max(0.0, spread) / (n - 1) if n >= 2 else 0.0
+        # increments may span several units: scale their variance to one unit
+        var_unit *= done / max(1, n)
+        variance = remaining * var_unit + remaining**2 * var_unit / done
+        half = Z95 * math.sqrt(max(0.0, variance))
+        central = current + remaining * mean
+        return Line(central, max(current, central - half), central + half)
+
+
+class RunningForecast:
+    """The forecast kept up to date point by point: `add` and `forecast` take constant time."""
+
+    def __init__(self) -> None:
+        self.points = 0
+        self._energy, self._time = _Rates(), _Rates()
+
+    def add(self, elapsed_s: float, done: float, energy_j: float) -> None:
+        """A point: `done` units of work after `elapsed_s` seconds and `energy_j` joules."""
+        if done <= 0:
+            return
+        self.points += 1
+        self._energy.add(done, energy_j)
+        self._time.add(done, elapsed_s)
+
+    def forecast(self, total: float) -> Forecast | None:
+        """Projected energy and duration at `total` units; None before any point."""
+        if not self.points or total <= 0:
+            return None
+        done = self._energy.last[0]
+        return Forecast(done, total, self._energy.project(total), self._time.project(total))
 
 
 def forecast(history: list[tuple[float, float, float]], total: float) -> Forecast | None:
     """Project energy and duration from (elapsed_s, done, energy_j) points; None if too early."""
-    points = [(t, d, e) for t, d, e in history if d > 0]
-    if not points or total <= 0:
-        return None
-    _, done, _ = points[-1]
-    energy = [(0.0, 0.0)] + [(d, e) for _, d, e in points]
-    time = [(0.0, 0.0)] + [(d, t) for t, d, _ in points]
-    return Forecast(done, total, _project(energy, done, total), _project(time, done, total))
+    running = RunningForecast()
+    for elapsed_s, done, energy_j in history:
+        running.add(elapsed_s, done, energy_j)
+    return running.forecast(total)
