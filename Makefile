@@ -19,8 +19,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 # the optional integrations, tested with the real frameworks on the CPU build of PyTorch
 $(EXTRAS): $(STAMP)
 	$(BIN)/python -m pip install --quiet torch==$(TORCH)
-	$(BIN)/python -m pip install --quiet -e '.[dev,lightning,transformers,keras,charts,reports]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,lightning,transformers,keras,charts,web,webtest,reports]'
 	touch $(EXTRAS)
+
+# the web tests drive Debian's chromium with Playwright (never Playwright's own browser download)
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
 
 demo: $(STAMP)
 	$(BIN)/combien estimate --model llama-3.1-405b --location US --facility hyperscale
@@ -36,7 +41,7 @@ layers: $(STAMP)
 typecheck: $(EXTRAS)
 	$(BIN)/mypy
 
-pytest: $(EXTRAS)
+pytest: $(EXTRAS) $(CHROMIUM)
 	$(BIN)/pytest
 
 # the package as a user installs it: no extras, not editable, run from outside the checkout

@@ -32,6 +32,7 @@ def application() -> typer.Typer:
     from combien.cli import report  # noqa: F401
     from combien.cli import field  # noqa: F401
     from combien.cli import validation  # noqa: F401
+    from combien.cli import web  # noqa: F401
     from combien.cli import data  # noqa: F401
 
     return app

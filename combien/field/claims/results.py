@@ -83,8 +83,10 @@ class Claim:
         }
 
 
-def _computed_text(c: Claim) -> str:
+def computed_text(c: Claim) -> str:
     def fmt(x: float) -> str:
+        if "year" in c.unit and 1900 < x < 2200:  # a calendar year, to a tenth
+            return f"{x:.1f}"
         return f"{x:.3g}" if abs(x) < 1e4 else count(x)
 
     span = "" if c.low == c.high else f" [{fmt(c.low)}–{fmt(c.high)}]"
@@ -120,7 +122,7 @@ class ClaimSet:
         return dumps(self.to_dict(), indent)
 
     def to_markdown(self) -> str:
-        rows = [(c.id, c.claim, _computed_text(c), c.verdict, c.reason) for c in self.claims]
+        rows = [(c.id, c.claim, computed_text(c), c.verdict, c.reason) for c in self.claims]
         out = [
             "## The article's claims, recomputed by combien",
             "",
@@ -144,5 +146,5 @@ class ClaimSet:
             table.add_column(column, overflow="fold")
         for c in self.claims:
             verdict = f"[{_COLOURS[c.verdict]}]{c.verdict}[/]"
-            table.add_row(c.id, c.claim, _computed_text(c), verdict, c.reason)
+            table.add_row(c.id, c.claim, computed_text(c), verdict, c.reason)
         return table

@@ -1,0 +1,61 @@
+"""One error shape for the API: `{"error": {"type", "message", "field"}}`, with the same
+one-line message as the CLI; 422 for bad input, 404 for what does not exist, 503 for a store
+that cannot be read. Pages show the same message in a page, never a traceback."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from combien.errors import CombienError
+
+
+class NotFound(CombienError, LookupError):
+    """A run (or another thing named in the path) that does not exist."""
+
+
+def error_body(kind: str, message: str, field: str | None = None) -> dict[str, object]:
+    return {"error": {"type": kind, "message": message, "field": field}}
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into the one shape."""
+
+    @app.exception_handler(CombienError)
+    async def combien_error(request: Request, exc: CombienError) -> Response:
+        status = 404 if isinstance(exc, NotFound) else 422
+        field = getattr(exc, "field", None)
+        return _answer(request, status, type(exc).__name__, str(exc), field)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body"))
+        if first.get("type") == "extra_forbidden":
+            message = (
+                f"unknown parameter {where!r} — the parameters are the CLI's flags (see /docs)"
+            )
+        else:
+            message = f"{where or 'request'}: {str(first.get('msg', 'invalid')).lower()}"
+        return _answer(request, 422, "InputError", message, where or None)
+
+    @app.exception_handler(sqlite3.Error)
+    async def store(request: Request, exc: sqlite3.Error) -> Response:
+        message = f"the run store cannot be used ({exc}) — check --db or COMBIEN_DB"
+        return _answer(request, 503, "StoreError", message, None)
+
+    @app.exception_handler(HTTPException)
+    async def http(request: Request, exc: HTTPException) -> Response:
+        return _answer(request, exc.status_code, "HTTPError", str(exc.detail), None)
+
+
+def _answer(request: Request, status: int, kind: str, message: str, field: str | None) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(error_body(kind, message, field), status_code=status)
+    from combien.web.views import error_page
+
+    return HTMLResponse(error_page(status, message), status_code=status)
