@@ -101,7 +101,9 @@ def test_demo_markdown_is_short_and_cites_each_source_once(cli: Any) -> None:
 
 def test_tables_fit_80_columns_without_cutting(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "80")
-    for args in (DEMO, ("infer", "--model", "llama-3.1-70b", "--rps", "100")):
+    infer = ("infer", "--model", "llama-3.1-70b", "--rps", "100")
+    life = ("lifecycle", "--model", "llama-3.1-405b", "--rps", "200", "--location", "US")
+    for args in (DEMO, infer, life):
         out = cli(*args).out
         assert max(map(len, out.splitlines())) <= 80
         table = out.split("\n[1] ")[0]  # the tables, before the sources

@@ -30,6 +30,8 @@ _HEADER = (
     "total",
     "serving overtakes training",
 )
+#: the same columns, named to fit a terminal of 80 columns
+_SHORT_HEADER = ("quantity", "training", "serving/day", "serving", "total", "overtakes on")
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,11 @@ class Lifecycle:
             f"a model's life: training + {self.months:g} months of serving "
             f"({count(self.serving.requests_per_day)} requests/day)"
         )
-        parts: list[RenderableType] = [rich_table(title, _HEADER, self.text_rows())]
+        # the first word of each label ('Energy (facility)' → 'Energy'), said once below
+        rows = [(label.split(" ")[0], *rest) for label, *rest in self.text_rows()]
+        table = rich_table(title, _SHORT_HEADER, rows, compact=True)
+        note = "energy at the facility; CO2e and water totals; the day serving overtakes training"
+        parts: list[RenderableType] = [table, Text(note, style="dim")]
         parts += [Text(f"! {w}", style="yellow") for w in self.warnings()]
         return Group(*parts)
 
