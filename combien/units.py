@@ -205,7 +205,7 @@ def quantity(value: float | None, unit: str) -> str:
     if unit.startswith("USD/"):
         return money(value) + unit[3:]
     if unit == "h":
-        return f"{_sig(value / 24, 3)} d" if abs(value) >= 48 else f"{_sig(value, 3)} h"
+        return _duration(value)
     if unit in ("FLOP/s", "W", "Wh", "B/s"):
         return si(value, unit)
     if unit == "year":
@@ -225,6 +225,17 @@ def _mass(kg: float) -> str:
     if 0 < abs(kg) < 1:
         return f"{_sig(kg * 1000, 3)} g" if abs(kg) >= 1e-3 else f"{_sig(kg * 1e6, 3)} mg"
     return f"{_sig(kg, 3)} kg"
+
+
+def _duration(hours: float) -> str:
+    """'78.4 d', '12.0 h', '4.50 min', '0.706 s'."""
+    if abs(hours) >= 48:
+        return f"{_sig(hours / 24, 3)} d"
+    if abs(hours) >= 1 or hours == 0:
+        return f"{_sig(hours, 3)} h"
+    if abs(hours) >= 1 / 60:
+        return f"{_sig(hours * 60, 3)} min"
+    return f"{_sig(hours * SECONDS_PER_HOUR, 3)} s"
 
 
 def money(usd: float) -> str:

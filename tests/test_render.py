@@ -170,3 +170,14 @@ def test_csv_where_rows_make_sense(cli: Any) -> None:
     hardware = cli("data", "hardware", "--search", "h100-sxm", "--format", "csv").out
     row = next(csv.DictReader(io.StringIO(hardware)))
     assert row["id"] == "h100-sxm" and float(row["tdp_w"]) == 700  # NVIDIA datasheet
+
+
+def test_a_tracked_run_shows_its_measured_wall_clock(cli: Any, tmp_path: Any) -> None:
+    db = str(tmp_path / "runs.db")
+    code = "import time; time.sleep(0.3)"
+    tracked = cli("track", "--db", db, "--format", "markdown", "--", sys.executable, "-c", code)
+    assert tracked.code == 0
+    row = next(r for r in tracked.err.splitlines() if r.startswith("| Wall-clock time |"))
+    assert row.endswith("| measured |") and "not computed" not in row
+    seconds = row.split("|")[2].strip()
+    assert seconds.endswith(" s") and 0.3 <= float(seconds.removesuffix(" s")) < 60  # it slept

@@ -20,7 +20,7 @@ from combien.results.document import (
     markdown_table,
     rich_table,
 )
-from combien.units import count, money, quantity, span
+from combien.units import SECONDS_PER_HOUR, count, money, quantity, span
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -131,12 +131,22 @@ class Bill:
         for key in keys:
             output, line = OUTPUTS[key], self.lines.get(key)
             if line is None:
-                out.append((output.label, "—", "not computed"))
+                measured = self._measured_hours() if key == "wall_hours" else None
+                if measured is not None:  # a tracked run: its wall-clock time as measured
+                    out.append((output.label, quantity(measured, output.unit), "measured"))
+                else:
+                    out.append((output.label, "—", "not computed"))
                 continue
             unit = output.unit
             low_high = span(line.low, line.high, unit) if line.low < line.high else "no spread"
             out.append((output.label, quantity(line.value, unit), low_high))
         return out
+
+    def _measured_hours(self) -> float | None:
+        """A tracked run's measured duration in hours (None for an estimate)."""
+        run = self.extra.get("run")
+        duration = run.get("duration_s") if isinstance(run, dict) else None
+        return duration / SECONDS_PER_HOUR if isinstance(duration, int | float) else None
 
     def heading(self) -> str:
         """What the bill is of, and of which run: 'training estimate: gpt-3 · v100 · US'."""
