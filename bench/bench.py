@@ -78,6 +78,43 @@ def cli_and_numpy_ms(runs: int = 9) -> tuple[float, float]:
     return best[0] * 1000, best[1] * 1000
 
 
+#: what a CLI estimate loads, in order: (stage, code run in one fresh interpreter)
+CLI_STAGES = (
+    ("numpy", "import numpy"),
+    ("pydantic", "import pydantic"),
+    ("importlib.metadata (pydantic's plugins)", "import importlib.metadata"),
+    (
+        "field table, catalog, bill",
+        "import combien.fields, combien.data.catalog, combien.results.bill",
+    ),
+    ("spec models (pydantic classes)", "import combien.resolve.spec"),
+    ("resolver, engine, quick path", "import combien.training.estimate, combien.cli._quick"),
+    (
+        "resolve, Monte Carlo, JSON",
+        "import io, contextlib\nfrom combien.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main({CLI_ESTIMATE[2:]!r})",
+    ),
+)
+
+
+def cli_stages_ms(runs: int = 5) -> list[tuple[str, float]]:
+    """Where a CLI estimate's time goes: each stage of CLI_STAGES timed in one interpreter, the
+    best of `runs` interpreters."""
+    lines = ["import time", "t = [time.perf_counter()]"]
+    for _, code in CLI_STAGES:
+        lines += [code, "t.append(time.perf_counter())"]
+    lines.append("print(*[(b - a) * 1000 for a, b in zip(t, t[1:])])")
+    script, env = "\n".join(lines), _environment()
+    best = [float("inf")] * len(CLI_STAGES)
+    for _ in range(runs + 1):  # the first writes the bytecode
+        out = subprocess.run(
+            [sys.executable, "-c", script], check=True, capture_output=True, text=True, env=env
+        ).stdout
+        best = [min(b, float(x)) for b, x in zip(best, out.split(), strict=True)]
+    return [(name, ms) for (name, _), ms in zip(CLI_STAGES, best, strict=True)]
+
+
 def monte_carlo_ms(samples: int = 10_000, runs: int = 30) -> tuple[float, float]:
     """In process: an estimate with `samples` draws (catalog loaded), and the sampling alone."""
     import combien
@@ -125,6 +162,8 @@ def main() -> None:
         f"CLI estimate, end to end:       {cli:7.1f} ms   = {cli / numpy:.2f}× "
         f"`python -c 'import numpy'` ({numpy:.0f} ms; budget 1.6×)"
     )
+    for name, ms in cli_stages_ms():
+        print(f"  {name + ':':<42}{ms:7.1f} ms")
     whole, sampling = monte_carlo_ms()
     print(f"estimate, 10,000 samples:       {whole:7.1f} ms   (resolve + Monte Carlo + bill)")
     print(f"  of which Monte Carlo + bill:  {sampling:7.1f} ms   (budget 10 ms, aim 5 ms)")
