@@ -6,7 +6,9 @@ thread for SECONDS, stops. Reported:
 - CPU time of every thread but the workload's (process CPU time minus the main thread's, both
   from the kernel's precise clocks) and of any child processes, per minute of tracking, and as a
   share of one core; and the one-off CPU spent when tracking stops (writing the bill);
-- peak resident memory above the same workload untracked.
+- peak resident memory above the same workload untracked;
+- wall time of `start()` and of `stop()` (the tool's own start-up and close, in the job's
+  process; combien's budgets are 50 ms and 150 ms).
 
     python bench/overhead.py [SECONDS]          # needs codecarbon installed to compare
 
@@ -46,15 +48,19 @@ def child(tool: str, seconds: float) -> None:
     # CPU of every thread but this one (threads that ended included), to the nanosecond
     before = time.process_time() - time.thread_time()
     children_before = os.times().children_user + os.times().children_system
+    t_start = time.perf_counter()
     if tool != "none":
         tracker.start()
+    start_ms = (time.perf_counter() - t_start) * 1000
     end = time.perf_counter() + seconds
     x = 0
     while time.perf_counter() < end:  # the CPU-bound workload
         x += 1
     during = time.process_time() - time.thread_time() - before
+    t_stop = time.perf_counter()
     if tool != "none":
         tracker.stop()
+    stop_ms = (time.perf_counter() - t_stop) * 1000
     at_stop = time.process_time() - time.thread_time() - before - during
     children = os.times().children_user + os.times().children_system - children_before
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -63,6 +69,8 @@ def child(tool: str, seconds: float) -> None:
         "import_s": import_s,
         "tracker_cpu_s": during + children,
         "stop_cpu_s": at_stop,
+        "start_ms": start_ms,
+        "stop_ms": stop_ms,
         "seconds": seconds,
         "peak_rss_mb": rss_mb,
         "loops": x,
@@ -91,13 +99,25 @@ def main() -> None:
         print("codecarbon is not installed: only combien is measured")
     results = {tool: run(tool, seconds) for tool in tools}
     base = results["none"]
-    header = ("tool", "import", "CPU s/min", "% of a core", "at stop", "extra MB", "work done")
+    header = (
+        "tool",
+        "import",
+        "start()",
+        "stop()",
+        "CPU s/min",
+        "% of a core",
+        "at stop",
+        "extra MB",
+        "work done",
+    )
     print("".join(f"{h:>12}" for h in header))
     for tool, r in results.items():
         per_min = r["tracker_cpu_s"] / r["seconds"] * 60
         cells = (
             tool,
             f"{r['import_s'] * 1000:.0f} ms",
+            f"{r['start_ms']:.0f} ms",
+            f"{r['stop_ms']:.0f} ms",
             f"{per_min:.3f}",
             f"{per_min / 60 * 100:.2f}%",
             f"{r['stop_cpu_s']:.2f} s",
