@@ -308,3 +308,15 @@ def test_every_limit_and_list_is_documented() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for name in [*LIMITS, *RESTRICTIONS]:
         assert f"`{flag(name)}" in readme, name
+
+
+def test_chip_counts() -> None:
+    from combien.plan.constraints import chip_counts
+
+    # by default up to the largest cluster of a published run: 100,000 H100 (Grok 3, xAI),
+    # so powers of two up to 65,536
+    largest = max(m.chips or 0 for m in catalog.models())
+    assert largest == 100_000
+    assert chip_counts(None) == [2.0**k for k in range(17)]
+    # a limit that is not a power of two is searched too
+    assert chip_counts(3000) == [2.0**k for k in range(12)] + [3000.0]
