@@ -238,12 +238,14 @@ def _duration(hours: float) -> str:
     return f"{_sig(hours * SECONDS_PER_HOUR, 3)} s"
 
 
-def money(usd: float) -> str:
-    """Dollars: '$150M', '$1.41B', '$502k', '$33,750', '$4.86', '$0.000686'."""
+def money(usd: float, *, thousands: bool = False) -> str:
+    """Dollars: '$150M', '$1.41B', '$260k', '$33,750', '$4.86', '$0.000686' (whole dollars up
+    to $100,000, as prices are quoted; `thousands`: '$72.9k' from $1,000, to match a range's
+    other end)."""
     sign, usd = ("-" if usd < 0 else ""), abs(usd)
     if usd >= 1e6:
         return f"{sign}${count(usd)}"
-    if usd >= 1e5:
+    if usd >= 1e5 or (thousands and usd >= 1000):
         return f"{sign}${_sig(usd / 1e3, 3)}k"
     if usd >= 1000:
         return f"{sign}${usd:,.0f}"
@@ -254,6 +256,8 @@ def span(low: float | None, high: float | None, unit: str) -> str:
     """A range with its unit said once where both ends share it: '23.7–45.1 GWh',
     '8,360–17,079 t', '$61.8M–$382M'; one value when both ends print the same."""
     first, second = quantity(low, unit), quantity(high, unit)
+    if unit == "USD" and low is not None and second.endswith("k"):
+        first = money(low, thousands=True)  # '$72.9k–$260k', not '$72,908–$260k'
     if first == second:
         return first
     number, _, suffix = first.rpartition(" ")

@@ -81,6 +81,7 @@ def test_numbers_in_human_units() -> None:
     # the H100's dense BF16 peak (NVIDIA datasheet, 1,978.9 TFLOP/s with sparsity, halved)
     assert quantity(989.4e12, "FLOP/s") == "989 TFLOP/s"
     assert quantity(33_750, "USD") == "$33,750"  # an H100 server's share per GPU
+    assert span(72_908, 260_400, "USD") == "$72.9k–$260k"  # both ends in thousands
     assert quantity(150.2e6, "USD") == "$150M"
     assert quantity(2028.6, "year") == "2028.6"
     assert span(23.7e6, 45.1e6, "kWh") == "23.7–45.1 GWh"  # the unit said once
