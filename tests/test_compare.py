@@ -201,12 +201,14 @@ def _cells(text: str, label: str) -> list[str]:
 
 
 def _amount(cell: str) -> float:
-    """'2,064 t [1,402 t – 3,068 t]' → 2064 (the central value, in the printed unit)."""
+    """'2,064 t [1,402 t – 3,068 t]' → 2064, '$461k' → 461000 (the central value, in the
+    printed unit)."""
     import re
 
-    number = re.match(r"[$+−]*([\d,.]+)", cell.split("[")[0].strip())
+    number = re.match(r"[$+−]*([\d,.]+)([kMB]?)", cell.split("[")[0].strip())
     assert number, cell
-    return float(number[1].replace(",", ""))
+    scale = {"": 1.0, "k": 1e3, "M": 1e6, "B": 1e9}[number[2]]
+    return float(number[1].replace(",", "")) * scale
 
 
 def test_readme_compare_commands(cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
