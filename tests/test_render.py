@@ -182,3 +182,19 @@ def test_a_tracked_run_shows_its_measured_wall_clock(cli: Any, tmp_path: Any) ->
     assert row.endswith("| measured |") and "not computed" not in row
     seconds = row.split("|")[2].strip()
     assert seconds.endswith(" s") and 0.3 <= float(seconds.removesuffix(" s")) < 60  # it slept
+
+
+def test_lifecycle_as_csv(cli: Any) -> None:
+    import csv
+    import io
+
+    args = ("lifecycle", "--model", "llama-3.1-405b", "--rps", "200", "--months", "24")
+    rows = {
+        r["quantity"]: r for r in csv.DictReader(io.StringIO(cli(*args, "--format", "csv").out))
+    }
+    energy = cli(*args, "--format", "json").json()["quantities"][0]
+    assert float(rows["energy_kwh"]["training"]) == energy["training"]["value"]
+    # 24 months of serving = 24 × 365.25 / 12 = 730.5 days
+    assert float(rows["energy_kwh"]["serving"]) == pytest.approx(
+        float(rows["energy_kwh"]["serving_per_day"]) * 730.5
+    )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from combien.fields import HEADLINES, OUTPUTS
 from combien.resolve.spec import InferenceRun, TrainingRun
 from combien.results.bill import Bill, Line
-from combien.results.document import JSON, dumps, markdown_table, rich_table
+from combien.results.document import JSON, csv_text, dumps, markdown_table, rich_table
 from combien.serving.infer import InferenceBill, infer
 from combien.training.estimate import estimate
 from combien.units import count, quantity
@@ -82,6 +82,19 @@ class Lifecycle:
             "warnings": self.warnings(),
         }
 
+    def to_csv(self) -> str:
+        """One row per quantity: the central values, and the day serving overtakes training
+        with its range."""
+        header = ("quantity", "training", "serving_per_day", "serving", "total")
+        day = ("overtakes_day", "overtakes_day_low", "overtakes_day_high")
+        rows = []
+        for row in self.rows():
+            values = [_value(row.get(k)) for k in header[1:]]
+            when = row.get("serving_overtakes_training_day")
+            ends = [when.get(k) for k in ("value", "low", "high")] if isinstance(when, dict) else []
+            rows.append((row["quantity"], *values, *(ends or [None] * 3)))
+        return csv_text(header + day, rows)
+
     def to_json(self, indent: int | None = 2) -> str:
         return dumps(self.to_dict(), indent)
 
@@ -138,6 +151,10 @@ class Lifecycle:
         parts: list[RenderableType] = [table, Text(note, style="dim")]
         parts += [Text(f"! {w}", style="yellow") for w in self.warnings()]
         return Group(*parts)
+
+
+def _value(line: object) -> object:
+    return line.get("value") if isinstance(line, dict) else None
 
 
 def lifecycle(training: TrainingRun, serving: InferenceRun, months: float) -> Lifecycle:
