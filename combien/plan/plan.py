@@ -50,6 +50,12 @@ METHOD = (
 )
 #: the objectives as the plan names them (wall-clock time in days), in OBJECTIVES order
 NAMES = ("cost_usd", "co2e_kg", "water_l", "wall_days")
+#: warnings about a cost the option does not use: owned chips pay no cloud price, rented
+#: ones no purchase price (keyed by `owned`)
+_BESIDE_THE_POINT = {
+    True: frozenset({"no-cloud-price", "on-demand-price"}),
+    False: frozenset({"no-hardware-price"}),
+}
 #: the objectives of the search, as Option names them
 SEARCHED = ("cost_usd", "co2e_kg", "water_l", "wall_hours")
 #: (code, limit, objective it bounds)
@@ -271,7 +277,9 @@ def _option(
         if bounds.deadline_hours is None
         else float(np.mean(wall <= bounds.deadline_hours)),
         p_budget=None if bounds.budget_usd is None else float(np.mean(cost <= bounds.budget_usd)),
-        warnings=tuple(w.message for w in resolved.warnings),
+        warnings=tuple(
+            w.message for w in resolved.warnings if w.code not in _BESIDE_THE_POINT[place.owned]
+        ),
     )
 
 
