@@ -20,6 +20,7 @@ from combien.cli._app import (
     with_fields,
 )
 from combien.fields import INPUTS, METHOD
+from combien.plan.constraints import LIMITS, PANEL, RESTRICTIONS, plan_fields
 from combien.resolve.spec import TrainingRun
 
 
@@ -77,38 +78,15 @@ def compare(
 
 
 def _limit_option(name: str) -> Any:
-    from combien.plan.constraints import LIMITS, PANEL
-
     return typer.Option(help=LIMITS[name].help, rich_help_panel=PANEL, show_default=False)
 
 
 def _list_option(name: str) -> Any:
-    from combien.plan.constraints import PANEL, RESTRICTIONS
-
     return typer.Option(help=RESTRICTIONS[name][1], rich_help_panel=PANEL, show_default=False)
 
 
-_PLAN_FIELDS = (
-    "model",
-    "params",
-    "active_params",
-    "tokens",
-    "flop",
-    "mfu",
-    "goodput",
-    "precision",
-    "power_fraction",
-    "server_overhead",
-    "convention",
-    "start",
-    "price_kwh",
-    "efficiency",
-    "efficiency_overhead",
-)
-
-
 @app.command()
-@with_fields(*(n for n in _PLAN_FIELDS if n in INPUTS and n in TrainingRun.model_fields))
+@with_fields(*plan_fields())
 def plan(
     deadline: Annotated[str | None, _limit_option("deadline")] = None,
     budget: Annotated[str | None, _limit_option("budget")] = None,

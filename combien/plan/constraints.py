@@ -10,10 +10,10 @@ from datetime import date
 
 from combien.data import catalog
 from combien.errors import InputError
-from combien.fields import Field
+from combien.fields import INPUTS, Field
 from combien.plan.names import id_list, split
-from combien.plan.space import Restrictions
 from combien.provenance import Caveat
+from combien.resolve.spec import TrainingRun
 from combien.units import HOURS_PER_DAY, parse_date
 
 PANEL = "constraints"
@@ -46,6 +46,38 @@ RESTRICTIONS = {
     "commitments": ("commitment", "Cloud commitments: on-demand, 1y, 3y."),
 }
 # fmt: on
+
+
+@dataclass(frozen=True)
+class Restrictions:
+    """What the user allows (None: everything the catalog has)."""
+
+    hardware: tuple[str, ...] | None = None
+    locations: tuple[str, ...] | None = None
+    providers: tuple[str, ...] | None = None
+    facilities: tuple[str, ...] | None = None
+    commitments: tuple[str, ...] | None = None
+
+
+#: fields of a run that a plan takes as they are: the work, and how it is counted
+WORK = ("model", "params", "active_params", "tokens", "flop")
+METHOD = (
+    "mfu",
+    "goodput",
+    "precision",
+    "power_fraction",
+    "server_overhead",
+    "convention",
+    "start",
+    "price_kwh",
+    "efficiency",
+    "efficiency_overhead",
+)
+
+
+def plan_fields() -> tuple[str, ...]:
+    """The run fields a plan takes (those of WORK and METHOD that the spec has)."""
+    return tuple(n for n in (*WORK, *METHOD) if n in INPUTS and n in TrainingRun.model_fields)
 
 
 @dataclass(frozen=True)

@@ -22,32 +22,24 @@ import numpy as np
 
 from combien.data import catalog
 from combien.errors import IncompleteError, InputError
-from combien.fields import INPUTS
-from combien.plan.constraints import Limits, chip_counts, limits, restrictions
+from combien.plan.constraints import (
+    Limits,
+    Restrictions,
+    chip_counts,
+    limits,
+    plan_fields,
+    restrictions,
+)
 from combien.plan.draws import sample_runs
 from combien.plan.options import Dropped, Option, Plan, objective_text
 from combien.plan.search import Grid, evaluate_grid, pareto
-from combien.plan.space import Placement, Restrictions, placements
+from combien.plan.space import Placement, placements
 from combien.provenance import Caveat
 from combien.resolve.spec import TrainingRun
 from combien.resolve.training import resolve_training
 from combien.results.bill import Line
 from combien.units import HOURS_PER_DAY, count
 
-#: fields of a run that a plan takes as they are: the work, and how it is counted
-WORK = ("model", "params", "active_params", "tokens", "flop")
-METHOD = (
-    "mfu",
-    "goodput",
-    "precision",
-    "power_fraction",
-    "server_overhead",
-    "convention",
-    "start",
-    "price_kwh",
-    "efficiency",
-    "efficiency_overhead",
-)
 #: the objectives as the plan names them (wall-clock time in days), in OBJECTIVES order
 NAMES = ("cost_usd", "co2e_kg", "water_l", "wall_days")
 #: warnings about a cost the option does not use: owned chips pay no cloud price, rented
@@ -71,11 +63,6 @@ _FLAGS = {
     "co2e-max": "--co2e-max",
     "water-max": "--water-max",
 }
-
-
-def plan_fields() -> tuple[str, ...]:
-    """The run fields a plan takes (those of WORK and METHOD that the spec has)."""
-    return tuple(n for n in (*WORK, *METHOD) if n in INPUTS and n in TrainingRun.model_fields)
 
 
 def plan(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from combien.data import catalog
 from combien.errors import CombienError
 from combien.fields import COMMITMENTS
+from combien.plan.constraints import Restrictions
 from combien.plan.names import OWNED, providers
 from combien.provenance import Assumption, Caveat
 from combien.resolve import site as site_stage
@@ -69,17 +70,6 @@ class Placement:
         where = self.location if self.location != NOWHERE else "location unknown"
         terms = {"on-demand": "on demand", "1y": "1-yr commitment", "3y": "3-yr commitment"}
         return f"{self.provider} ({where}), {terms.get(str(self.commitment), self.commitment)}"
-
-
-@dataclass(frozen=True)
-class Restrictions:
-    """What the user allows (None: everything the catalog has)."""
-
-    hardware: tuple[str, ...] | None = None
-    locations: tuple[str, ...] | None = None
-    providers: tuple[str, ...] | None = None
-    facilities: tuple[str, ...] | None = None
-    commitments: tuple[str, ...] | None = None
 
 
 def placements(allowed: Restrictions) -> list[Placement]:
