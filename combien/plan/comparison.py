@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
 SCHEMA = "combien.compare/1"
+#: beyond this many variants, a terminal shows one row per variant and the headline lines
+COLUMNS_MAX = 4
+ROW_LINES = ("wall_hours", "energy_kwh", "co2e_total_kg", "water_total_l", "cost_usd")
 #: words for "below" and "above" the first variant, by the unit of a line
 _BELOW_ABOVE = {"USD": ("cheaper", "dearer"), "h": ("faster", "slower")}
 
@@ -221,13 +224,33 @@ class Comparison:
         from rich.text import Text
 
         lines, diffs = self._headers()
-        parts: list[RenderableType] = [_table(self.heading(), lines, self.line_rows("\n"))]
-        if self.differences:
-            title = f"differences from {self.baseline.name}"
-            parts.append(_table(title, diffs, self.difference_rows("\n")))
+        if len(self.variants) > COLUMNS_MAX:
+            parts: list[RenderableType] = [self._row_table()]
+        else:
+            parts = [_table(self.heading(), lines, self.line_rows("\n"))]
+            if self.differences:
+                title = f"differences from {self.baseline.name}"
+                parts.append(_table(title, diffs, self.difference_rows("\n")))
         parts += [Text(f"! {w}", style="yellow") for w in self.warning_lines()]
         parts.append(Text(self.footnote(), style="italic"))
         return Group(*parts)
+
+    def _row_table(self) -> RenderableType:
+        """One row per variant (when there are too many for a column each): the headline
+        lines, each with its difference from the first and the share of draws below it."""
+        keys = [k for k in ROW_LINES if k in self.keys]
+        header = ["variant", *(OUTPUTS[k].label for k in keys)]
+        rows = [[self.baseline.name, *(line_text(self.baseline.bill.line(k), OUTPUTS[k].unit,
+                                                 "\n") for k in keys)]]  # fmt: skip
+        for variant, diffs in zip(self.variants[1:], self.differences, strict=True):
+            cells = [variant.name]
+            for key in keys:
+                unit, diff = OUTPUTS[key].unit, diffs.get(key)
+                cell = line_text(variant.bill.line(key), unit, "\n")
+                cells.append(cell + ("\n" + diff.text(unit, "\n") if diff else ""))
+            rows.append(cells)
+        title = f"{self.heading()} (every line: --format markdown, json or csv)"
+        return _table(title, header, rows)
 
 
 def _table(title: str, header: list[str], rows: list[list[str]]) -> RenderableType:
