@@ -260,7 +260,7 @@ def test_many_variants_print_one_row_each(cli: Any, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("COLUMNS", "200")
     args = ["compare", "--params", "7B", "--tokens", "1T", "--chips", "256", "--samples", "100"]
     out = cli(*args, "--location", "FR,US-VA,SE", "--hardware", "h100-sxm,a100-80gb").out
-    assert "(every line: --format markdown, json or csv)" in out
+    assert "one row per variant; every line: --format markdown, json or csv" in out
     assert sum(line.startswith("│ a100-80gb · ") for line in out.splitlines()) == 3
     few = cli(*args, "--location", "FR,US-VA").out
     assert "every line" not in few and "│ CO2e embodied" in few

@@ -225,7 +225,8 @@ class Comparison:
 
         lines, diffs = self._headers()
         if len(self.variants) > COLUMNS_MAX:
-            parts: list[RenderableType] = [self._row_table()]
+            note = "one row per variant; every line: --format markdown, json or csv"
+            parts: list[RenderableType] = [self._row_table(), Text(note, style="italic")]
         else:
             parts = [_table(self.heading(), lines, self.line_rows("\n"))]
             if self.differences:
@@ -249,8 +250,7 @@ class Comparison:
                 cell = line_text(variant.bill.line(key), unit, "\n")
                 cells.append(cell + ("\n" + diff.text(unit, "\n") if diff else ""))
             rows.append(cells)
-        title = f"{self.heading()} (every line: --format markdown, json or csv)"
-        return _table(title, header, rows)
+        return _table(self.heading(), header, rows)
 
 
 def _table(title: str, header: list[str], rows: list[list[str]]) -> RenderableType:
