@@ -198,3 +198,39 @@ def test_lifecycle_as_csv(cli: Any) -> None:
     assert float(rows["energy_kwh"]["serving"]) == pytest.approx(
         float(rows["energy_kwh"]["serving_per_day"]) * 730.5
     )
+
+
+# ------------------------------------------------------------------ a command loads its module
+
+
+def test_command_table_matches_the_application() -> None:
+    from combien import cli
+
+    app = application()
+    commands = [cli._name(c) for c in app.registered_commands]
+    groups = [g.name for g in app.registered_groups]
+    assert commands + groups == list(cli.COMMANDS)  # the order of `combien --help`
+    for info in app.registered_commands:
+        assert info.callback.__module__ == f"combien.cli.{cli.COMMANDS[cli._name(info)]}"
+    for group in app.registered_groups:
+        modules = {c.callback.__module__ for c in group.typer_instance.registered_commands}
+        assert modules == {f"combien.cli.{cli.COMMANDS[group.name]}"}
+
+
+@pytest.mark.parametrize(
+    ("args", "absent"),
+    [
+        (["--version"], ("typer", "numpy", "pydantic")),
+        (["data", "facts", "--format", "json"], ("combien.cli.training", "combien.resolve.spec")),
+    ],
+)
+def test_a_command_loads_only_what_it_needs(args: list[str], absent: tuple[str, ...]) -> None:
+    code = (
+        "import sys, io, contextlib\n"
+        "from combien.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main({args!r}) == 0\n"
+        f"loaded = [m for m in {absent!r} if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

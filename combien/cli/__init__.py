@@ -4,7 +4,8 @@
 Errors are one line on stderr with exit code 2 — never a traceback. The commands live in the
 modules of this package, by domain; `_app` holds the typer application and the shared options.
 `estimate` and `infer` take a quick path that reads their options without building the typer
-application (`_quick`); anything else, `--help` included, goes through typer.
+application (`_quick`); anything else, `--help` included, goes through typer, which loads the
+module of the command run (`COMMANDS`), or all of them for `combien --help`.
 """
 
 from __future__ import annotations
@@ -20,10 +21,36 @@ if TYPE_CHECKING:
 __all__ = ["app", "main"]
 
 
-def application() -> typer.Typer:
-    """The typer application with every command registered, in the order of `combien --help`."""
+#: the module that registers each command and group, in the order of `combien --help`: a
+#: command run by name loads its own module only (a test checks this table against the app)
+COMMANDS = {
+    "estimate": "training",
+    "lifecycle": "training",
+    "compare": "planning",
+    "plan": "planning",
+    "infer": "serving",
+    "track": "tracking",
+    "report": "report",
+    "trends": "field",
+    "claims": "field",
+    "sector": "field",
+    "validate": "validation",
+    "serve": "web",
+    "data": "data",
+    "runs": "tracking",
+}
+
+
+def application(command: str | None = None) -> typer.Typer:
+    """The typer application with every command registered, in the order of `combien --help`;
+    with `command`, only the module that registers it (what running that command needs)."""
+    import importlib
+
     from combien.cli._app import app
 
+    if command in COMMANDS:
+        importlib.import_module(f"combien.cli.{COMMANDS[command]}")
+        return app
     # the commands register as they are imported: this is the order of `combien --help`
     from combien.cli import training  # noqa: F401
     from combien.cli import planning  # noqa: F401
@@ -35,7 +62,15 @@ def application() -> typer.Typer:
     from combien.cli import web  # noqa: F401
     from combien.cli import data  # noqa: F401
 
+    # a command run alone earlier in this process registered first: restore the order
+    order = list(COMMANDS)
+    app.registered_commands.sort(key=lambda c: order.index(_name(c)) if _name(c) in order else 0)
     return app
+
+
+def _name(info: Any) -> str:
+    """A registered command's name, as typer derives it from the function's."""
+    return str(info.name or info.callback.__name__.replace("_", "-"))
 
 
 def __getattr__(name: str) -> Any:
@@ -67,7 +102,13 @@ def _run(args: list[str]) -> int:
 
     if _quick.run(args):
         return 0
-    result = application()(args=args, prog_name="combien", standalone_mode=False)
+    if args == ["--version"]:
+        from combien import __version__
+
+        sys.stdout.write(f"combien {__version__}\n")
+        return 0
+    command = args[0] if args and not args[0].startswith("-") else None
+    result = application(command)(args=args, prog_name="combien", standalone_mode=False)
     return result if isinstance(result, int) else 0
 
 
