@@ -128,6 +128,17 @@ def default_path() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".combien" / "runs.db"
 
 
+def _check_reachable(path: Path) -> None:
+    """A store that does not exist could be made there: no file stands where a folder must."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                import errno
+
+                raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(parent))
+            return
+
+
 def _create_private(path: Path) -> None:
     """The store's folder (0700) and file (0600), when they do not exist yet."""
     if not path.parent.exists():
@@ -166,6 +177,7 @@ class Store:
         """The file read-only; a missing store is an empty one; a read-only folder is read as
         an immutable file."""
         if not self.path.exists():
+            _check_reachable(self.path)
             db = sqlite3.connect(":memory:", check_same_thread=False)
             db.executescript(SCHEMA)
             _migrate(db)

@@ -232,7 +232,19 @@ TWICE = textwrap.dedent(
 def test_ctrl_c_twice_keeps_the_bill_and_the_exit_code(tmp_path: Path) -> None:
     env = {**os.environ, "COMBIEN_DB": str(tmp_path / "runs.db")}
     proc = subprocess.Popen(
-        [*TRACK, "--interval", "0.05", "--format", "json", "--", sys.executable, "-c", TWICE],
+        [
+            *TRACK,
+            "--interval",
+            "0.05",
+            "--format",
+            "json",
+            "--output",
+            str(tmp_path / "bill.json"),
+            "--",
+            sys.executable,
+            "-c",
+            TWICE,
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -242,8 +254,9 @@ def test_ctrl_c_twice_keeps_the_bill_and_the_exit_code(tmp_path: Path) -> None:
     assert proc.stdout.readline().strip() == "ready"
     proc.send_signal(signal.SIGINT)
     assert proc.stdout.readline().strip() == "once"
-    # the second Ctrl-C, then more while the tracker writes the run and prints its bill
-    while proc.poll() is None:
+    # the second Ctrl-C, then more until the tracker has written the run and printed its bill
+    # (from then on, the process exits as Python does)
+    while proc.poll() is None and not (tmp_path / "bill.json").exists():
         proc.send_signal(signal.SIGINT)
         time.sleep(0.005)
     _, err = proc.communicate()
@@ -291,10 +304,14 @@ def _tracked(tmp_path: Path, *flags: str) -> tuple[subprocess.Popen[str], dict[s
 
 
 def _wait_gone(pid: int) -> bool:
+    """True once `pid` has ended (a zombie that no one has reaped yet has ended)."""
+    import psutil
+
     for _ in range(500):
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
             return True
         time.sleep(0.01)
     return False

@@ -81,19 +81,10 @@ def track(
     from combien.measure.command import track_command
 
     site = given(fields)
-    code, bill = track_command(
-        list(command),
-        project=project,
-        interval_s=interval,
-        flush_s=flush,
-        scope=scope,
-        all_gpus=all_gpus,
-        db=db,
-        kill_child_on_exit=kill_child_on_exit,
-        restore_signals=False,  # a late Ctrl-C goes to the (gone) command, not to the printing
-        **site,
-    )
-    if bill is not None:
+
+    def report(code: int, bill: Any) -> None:
+        if bill is None:
+            return
         if output:
             try:
                 output.write_text(bill.to_json() + "\n", encoding="utf-8")
@@ -103,6 +94,19 @@ def track(
                     f"({exc.strerror or exc}); it is printed below\n"
                 )
         emit(bill, output_format, stream=sys.stderr)
+
+    code, _ = track_command(
+        list(command),
+        project=project,
+        interval_s=interval,
+        flush_s=flush,
+        scope=scope,
+        all_gpus=all_gpus,
+        db=db,
+        kill_child_on_exit=kill_child_on_exit,
+        on_done=report,  # printed while Ctrl-C still goes to the (gone) command
+        **site,
+    )
     raise typer.Exit(code)
 
 

@@ -156,14 +156,15 @@ def track_command(
     command: list[str],
     *,
     kill_child_on_exit: bool = False,
-    restore_signals: bool = True,
+    on_done: Callable[[int, Any], None] | None = None,
     **options: Any,
 ) -> tuple[int, Any]:
     """Run `command` under a Tracker; forward signals; return (its exit code, the bill).
 
     Exit code 127 (and no run) when the command cannot be found, 126 when it cannot be run.
-    With `restore_signals=False` the forwarding stays installed when this returns (the CLI
-    prints the bill under it, so a late Ctrl-C does not cut it).
+    `on_done(code, bill)` runs once the run is written, with the signals still held (the CLI
+    prints the bill there, so a late Ctrl-C does not cut it); then the process is left as it
+    was found (signal handlers, subreaper).
     """
     from combien.measure.tracker import Tracker
 
@@ -177,6 +178,20 @@ def track_command(
     prctl = _prctl()
     if prctl is not None:
         prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    try:
+        return _run(command, tracker, prctl, kill_child_on_exit, on_done)
+    finally:
+        if prctl is not None:
+            prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+
+
+def _run(
+    command: list[str],
+    tracker: Any,
+    prctl: Callable[..., int] | None,
+    kill_child_on_exit: bool,
+    on_done: Callable[[int, Any], None] | None,
+) -> tuple[int, Any]:
     preexec = _kill_on_parent_death(prctl, os.getpid()) if kill_child_on_exit and prctl else None
     # the tracker's own process is the root, its own CPU time left out: every child it reaps
     # (and every orphan given back to it) is counted from its first instant. It starts first,
@@ -196,7 +211,9 @@ def track_command(
         forwarder.settle()
         status = "finished" if code == 0 else "interrupted" if code < 0 else "failed"
         bill = tracker.stop(status)
+        code = 128 - code if code < 0 else code
+        if on_done is not None:
+            on_done(code, bill)
     finally:
-        if restore_signals:
-            forwarder.restore()
-    return (128 - code if code < 0 else code), bill
+        forwarder.restore()
+    return code, bill
