@@ -53,7 +53,7 @@ class UnknownNameError(CombienError, LookupError):
         hint = (
             f" — did you mean: {', '.join(self.suggestions)}?"
             if self.suggestions
-            else f" — see `combien data {kind_to_table(kind)}`"
+            else f" — see `{LISTED_BY.get(kind, f'combien data {kind_to_table(kind)}')}`"
         )
         super().__init__(f"unknown {kind} {name!r}{hint}")
 
@@ -63,6 +63,10 @@ class UnknownNameError(CombienError, LookupError):
 
 class DataError(CombienError, RuntimeError):
     """A reference data file is malformed (a bug in combien's data, not in the input)."""
+
+
+#: kinds of names listed by a command of their own rather than by `combien data`
+LISTED_BY = {"claim": "combien claims --format json", "served model": "combien data models"}
 
 
 def kind_to_table(kind: str) -> str:

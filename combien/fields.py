@@ -290,11 +290,11 @@ INPUTS = _fields(
           maximum=100, smallest=1e-9),
     # traffic
     # web search serves ~1.4e10 queries a day; 1e13 is a thousand a day for every person; the
-    # least traffic is about one request in three years
+    # least traffic is about one request in three years; no traffic at all has no cost per request
     Field("requests_per_day", "requests/day", "number", "Traffic, requests per day.", TRAFFIC,
-          "non_negative", maximum=1e13, smallest=1e-3),
+          "positive", maximum=1e13, smallest=1e-3),
     Field("rps", "requests/s", "number", "Traffic, requests per second.", TRAFFIC,
-          "non_negative", maximum=1e8, smallest=1e-8),
+          "positive", maximum=1e8, smallest=1e-8),
     # site
     Field("location", "", "name",
           "Where it runs: FR, US-IA, aws:us-east-1 (see `combien data locations`).", SITE),

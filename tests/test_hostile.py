@@ -38,7 +38,7 @@ NUMBERS = [
         "--request-energy-kwh must be at least 1e-9 (got 5e-324)",
         HINT,
     ),
-    ([*LIFECYCLE, "--rps", "5e-324"], "--rps must be 0 or at least 1e-8 (got 5e-324)", HINT),
+    ([*LIFECYCLE, "--rps", "5e-324"], "--rps must be at least 1e-8 (got 5e-324)", HINT),
     (["sector", "--servers", "1e308"], "--servers must be at most 1e9 (got 1e308)", HINT),
     (
         ["estimate", "--params", "1e308", "--tokens", "1T", "--hardware", "h100-sxm"],
@@ -107,7 +107,7 @@ def test_bounds_are_inclusive(cli: Any) -> None:
     assert cli(*ESTIMATE, "--seed", str(2**32 - 1), "--format", "json").code == 0
     assert cli(*INFER, "--rps", "1e-8", "--format", "json").code == 0
     err = one_line_error(cli(*INFER, "--rps", "9e-9", "--format", "json"))
-    assert "--rps must be 0 or at least 1e-8 (got 9e-9)" in err
+    assert "--rps must be at least 1e-8 (got 9e-9)" in err
     assert cli(*ESTIMATE, "--grid", "0", "--format", "json").code == 0
     err = one_line_error(cli(*ESTIMATE, "--grid", "1e-10", "--format", "json"))
     assert "--grid must be 0 or at least 1e-9 (got 1e-10)" in err
@@ -347,3 +347,11 @@ def test_a_spec_that_is_not_a_mapping_or_not_yaml(cli: Any, tmp_path: Path) -> N
     assert "spec.yaml line 1 is not valid YAML" in spec_error(cli, tagged)
     nul = write(tmp_path, b"flop: 1e24\x00\n", "nul.yaml")
     assert "nul.yaml" in spec_error(cli, nul) and "is not valid YAML" in spec_error(cli, nul)
+
+
+def test_no_traffic_is_refused_not_divided_by(cli: Any) -> None:
+    # serving no request has no cost per request: zero traffic is refused, never divided by
+    for flag in ("--rps", "--requests-per-day"):
+        result = cli("infer", "--model", "llama-3.1-8b", flag, "0")
+        assert result.code == 2 and result.err.count("\n") == 1
+        assert f"{flag} must be greater than 0 (got 0)" in result.err

@@ -122,7 +122,7 @@ def test_moe_and_presets() -> None:
 # (arguments, the problem, the hint the message gives)
 BAD = [
     (["--params", "70B", "--tokens-out", "0"], "--tokens-out must be greater than 0", "(got 0)"),
-    (["--params", "70B", "--rps", "-3"], "--rps cannot be negative", "(got -3)"),
+    (["--params", "70B", "--rps", "-3"], "--rps must be greater than 0", "(got -3)"),
     (
         ["--params", "70B", "--rps", "1", "--requests-per-day", "5"],
         "give --rps or --requests-per-day",
@@ -254,4 +254,4 @@ def test_lifecycle_break_even(cli: Any) -> None:
     )
     never = cli("lifecycle", "--model", "llama-3.1-405b", "--months", "0")
     assert never.code == 2 and never.err.count("\n") == 1 and "Traceback" not in never.err
-    assert "--months must be greater than 0 (got 0.0)" in never.err
+    assert "--months must be from 0.01 to 1,200 (got 0.0)" in never.err

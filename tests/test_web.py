@@ -23,7 +23,7 @@ import combien
 from combien.fields import INPUTS
 from combien.resolve.spec import TrainingRun
 from combien.store import Store
-from combien.testing import FakeSensor, ManualClock  # noqa: E402
+from combien.testing import FakeSensor, ManualClock
 from combien.web import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -10,7 +10,9 @@ module of the command run (`COMMANDS`), or all of them for `combien --help`.
 
 from __future__ import annotations
 
+import re
 import sys
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from combien.errors import CombienError
@@ -83,7 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the app, turns every known error into one line and exit code 2."""
     args = sys.argv[1:] if argv is None else list(argv)
     try:
-        return _run(args)
+        with warnings.catch_warnings():
+            # numpy's overflow warnings never reach the user: a result they spoil is refused by
+            # the finite check of every output, with one line that names the line
+            warnings.filterwarnings(
+                "ignore", r"(overflow|invalid value|divide by zero) encountered", RuntimeWarning
+            )
+            return _run(args)
     except CombienError as exc:
         sys.stderr.write(f"combien: error: {exc}\n")
         return 2
@@ -122,6 +130,7 @@ def _other_error(exc: Exception) -> int:
         return 130
     if isinstance(exc, typer.exceptions.TyperException):  # usage errors from the parser
         message = " ".join(exc.format_message().split())
+        message = re.sub(r"\S{61,}", lambda m: m[0][:59] + "…", message)  # no long echo
         sys.stderr.write(f"combien: error: {message} (see combien --help)\n")
         return 2
     if isinstance(exc, sqlite3.Error):

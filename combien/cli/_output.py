@@ -28,8 +28,12 @@ def emit(result: Document, output_format: Format, stream: TextIO | None = None) 
     """Write a result as JSON, markdown or a terminal table (to stdout, or to `stream`)."""
     out = stream or sys.stdout
     if output_format is Format.json:
-        out.write(result.to_json() + "\n")
-    elif output_format is Format.csv:
+        out.write(result.to_json() + "\n")  # `dumps` checks that every number is finite
+        return
+    from combien.results.document import check_finite
+
+    check_finite(result.to_dict())  # the same check for text: a result is whole or refused
+    if output_format is Format.csv:
         to_csv = getattr(result, "to_csv", None)
         if to_csv is None:
             raise InputError("--format csv: this result has no rows — use json or markdown")

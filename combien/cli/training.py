@@ -19,8 +19,8 @@ from combien.cli._app import (
     with_fields,
 )
 from combien.cli._quick import estimate_result
-from combien.errors import InputError
 from combien.fields import HARDWARE_TIME, TRAFFIC
+from combien.fields import months as checked_months
 from combien.resolve.spec import InferenceRun, TrainingRun
 
 
@@ -75,8 +75,7 @@ def lifecycle(
     """A model's whole life: the training bill, then months of serving; when serving overtakes."""
     from combien.field.lifecycle import lifecycle as run_lifecycle
 
-    if not months > 0:
-        raise InputError(f"--months must be greater than 0 (got {months})", field="months")
+    months = checked_months(months)
     flags = given(fields)
     train = {k: v for k, v in flags.items() if k in _TRAINING + _SITE}
     serve = {k: v for k, v in flags.items() if k in _SERVING + _SITE}

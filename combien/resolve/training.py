@@ -171,7 +171,7 @@ def compute(r: Resolver[TrainingRun], hw: catalog.Hardware | None) -> None:
     days = r.number("days")
     if chips:
         r.put("chips", chips[0], "count", chips[1])
-    elif days and chip_hours is None:
+    elif days:  # with the chip-hours, the days give the chips; without, the chips follow
         r.put("wall_hours", days[0] * HOURS_PER_DAY, "h", days[1])
     if chip_hours is None and flop is None:
         if has_it_energy:

@@ -76,7 +76,7 @@ class Bill:
     warnings: tuple[Caveat, ...] = ()
     samples: int = 0
     seed: int = 0
-    title: str = "training bill"
+    title: str = "training estimate"
     #: more objects for the JSON document (a measured run's `run`, a `forecast`, a `scenario`)
     extra: dict[str, JSON] = field(default_factory=dict)
 

@@ -25,6 +25,7 @@ from combien.results.bill import (
 from combien.results.document import (
     JSON,
     Footnotes,
+    check_finite,
     csv_text,
     dumps,
     markdown_table,
@@ -233,6 +234,7 @@ def infer(run: InferenceRun | None = None, **fields: object) -> InferenceBill:
     resolved = resolve_serving(run)
     assumptions = resolved.assumptions
     result = evaluate(assumptions, samples=run.samples, seed=run.seed)
+    check_finite(result.lines)
     lines = {k: result.lines[k] for k in SERVING_LINES if k in result.lines}
     per_litre = result.lines.get("per_litre_of_water")
     bottle = per_litre.scaled(BOTTLE_L) if per_litre else None

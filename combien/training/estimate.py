@@ -7,7 +7,7 @@ from combien.provenance import Assumptions, Caveat
 from combien.resolve.spec import TrainingRun
 from combien.resolve.training import resolve_training
 from combien.results.bill import Bill
-from combien.results.document import JSON
+from combien.results.document import JSON, check_finite
 from combien.results.evaluate import evaluate
 
 
@@ -31,11 +31,12 @@ def central(run: TrainingRun) -> dict[str, float]:
 
 
 def bill_from(
-    assumptions: Assumptions, *, samples: int, seed: int, title: str = "training bill"
+    assumptions: Assumptions, *, samples: int, seed: int, title: str = "training estimate"
 ) -> Bill:
     """The Bill of resolved assumptions: each line of TRAINING_LINES (and the heat lines of a
     heat-reuse scenario), a warning for each that cannot be computed."""
     result = evaluate(assumptions, samples=samples, seed=seed)
+    check_finite(result.lines)  # inputs at the edges of their ranges must not overflow
     keys = TRAINING_LINES + tuple(k for k in (*HEAT_LINES, "cost_usd") if k in result.lines)
     warnings = list(assumptions.warnings)
     for key in TRAINING_LINES:
