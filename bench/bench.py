@@ -81,13 +81,11 @@ def cli_and_numpy_ms(runs: int = 9) -> tuple[float, float]:
 #: what a CLI estimate loads, in order: (stage, code run in one fresh interpreter)
 CLI_STAGES = (
     ("numpy", "import numpy"),
-    ("pydantic", "import pydantic"),
-    ("importlib.metadata (pydantic's plugins)", "import importlib.metadata"),
     (
         "field table, catalog, bill",
         "import combien.fields, combien.data.catalog, combien.results.bill",
     ),
-    ("spec models (pydantic classes)", "import combien.resolve.spec"),
+    ("spec models (frozen dataclasses)", "import combien.resolve.spec"),
     ("resolver, engine, quick path", "import combien.training.estimate, combien.cli._quick"),
     (
         "resolve, Monte Carlo, JSON",

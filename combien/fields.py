@@ -1,7 +1,7 @@
 """Every input field and every output line, defined once.
 
 An input field says its name, unit, how it is parsed and bounded, its help and its CLI panel;
-the spec models (pydantic), the CLI options, the tracker's checks and the rendered inputs all
+the spec models (frozen dataclasses), the CLI options, the tracker's checks and the rendered inputs all
 read this table. An output line says its key (the engine's and the Bill's name), its label, unit,
 place in the JSON documents and why it can be missing; the Bill, its table and markdown, the
 serving bill and the lifecycle all read that table.

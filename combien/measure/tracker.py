@@ -45,7 +45,7 @@ from combien.measure.sensors import ESTIMATED, MEASURED, Sensor
 
 Decorated = TypeVar("Decorated", bound=Callable[..., Any])
 
-#: after this long, the billing code (numpy, pydantic, the engine: ~0.3 s of imports) is loaded
+#: after this long, the billing code (numpy and the engine: ~0.2 s of imports) is loaded
 #: in the background, so that `stop()` of a run longer than this only runs the Monte Carlo
 #: (~15 ms) in the job's process; a shorter run loads it at its stop
 LOAD_BILLING_AFTER_S = 30.0

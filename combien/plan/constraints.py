@@ -77,7 +77,7 @@ METHOD = (
 
 def plan_fields() -> tuple[str, ...]:
     """The run fields a plan takes (those of WORK and METHOD that the spec has)."""
-    return tuple(n for n in (*WORK, *METHOD) if n in INPUTS and n in TrainingRun.model_fields)
+    return tuple(n for n in (*WORK, *METHOD) if n in INPUTS and n in TrainingRun.attributes())
 
 
 @dataclass(frozen=True)

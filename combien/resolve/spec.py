@@ -11,18 +11,18 @@ repeats at most a few dozen characters of it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
 import stat
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
-
 from combien.errors import ConflictError, InputError
-from combien.fields import INPUTS, Field, flag, samples, seed
+from combien.fields import INPUTS, Field, samples, seed
 from combien.units import ECHO_CHARS, echo
 
 if TYPE_CHECKING:
@@ -37,11 +37,15 @@ SPEC_MAX_DEPTH = 20
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
-class Spec(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Spec:
     """What every run spec shares: the model's size, the hardware, the site, the prices, the
-    Monte Carlo settings — and how a mapping is parsed (each key by its field)."""
+    Monte Carlo settings — and how a mapping is parsed (each key by its field).
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    A frozen dataclass: each attribute is parsed by its field of `combien.fields` when the spec
+    is made (`TrainingRun(params="70B")` holds 7e10), so a spec is always valid.
+    """
+
     #: attributes read by a field of another name (InferenceRun.precision: weight precision)
     renamed: ClassVar[dict[str, str]] = {}
 
@@ -62,6 +66,34 @@ class Spec(BaseModel):
     samples: int = 10_000
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        for attr in self.attributes():
+            value = getattr(self, attr)
+            field = self.field_of(attr)
+            if value is None or field is None:
+                continue
+            parsed = field.parse(value)
+            if field.kind == "whole" and isinstance(parsed, float):
+                parsed = int(parsed)
+            object.__setattr__(self, attr, parsed)
+        object.__setattr__(self, "samples", samples(self.samples))
+        object.__setattr__(self, "seed", seed(self.seed))
+        self._check()
+
+    def _check(self) -> None:
+        """Rules across fields (a subclass adds its own)."""
+        if self.params and self.active_params and self.active_params > self.params:
+            raise InputError(
+                f"--active-params ({self.active_params:.3g}) cannot exceed --params "
+                f"({self.params:.3g})",
+                field="active_params",
+            )
+
+    @classmethod
+    def attributes(cls) -> tuple[str, ...]:
+        """The spec's attributes, in order (input fields, then samples and seed)."""
+        return tuple(f.name for f in dataclasses.fields(cls))
+
     @classmethod
     def field_of(cls, name: str) -> Field | None:
         """The input field that reads attribute `name` (None for samples and seed)."""
@@ -70,37 +102,7 @@ class Spec(BaseModel):
     @classmethod
     def inputs(cls) -> tuple[str, ...]:
         """The names of the input fields this spec takes."""
-        return tuple(f.name for attr in cls.model_fields if (f := cls.field_of(attr)))
-
-    @model_validator(mode="before")
-    @classmethod
-    def _parse_fields(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        return {
-            key: (value if value is None or (f := cls.field_of(key)) is None else f.parse(value))
-            for key, value in data.items()
-        }
-
-    @field_validator("samples")
-    @classmethod
-    def _samples(cls, value: int) -> int:
-        return samples(value)
-
-    @field_validator("seed")
-    @classmethod
-    def _seed(cls, value: int) -> int:
-        return seed(value)
-
-    @model_validator(mode="after")
-    def _active(self) -> Self:
-        if self.params and self.active_params and self.active_params > self.params:
-            raise InputError(
-                f"--active-params ({self.active_params:.3g}) cannot exceed --params "
-                f"({self.params:.3g})",
-                field="active_params",
-            )
-        return self
+        return tuple(f.name for attr in cls.attributes() if (f := cls.field_of(attr)))
 
     @classmethod
     def parse(cls, data: Mapping[str, object]) -> Self:
@@ -114,27 +116,49 @@ class Spec(BaseModel):
                 f"the key {echo(twice)} is given twice (once with _ and once with -) — keep one",
                 field=twice.replace("-", "_"),
             )
-        try:
-            return cls(**clean)
-        except ValidationError as exc:
-            raise _one_line(exc, cls) from None
+        known = set(cls.attributes())
+        unknown = sorted(k for k in clean if k not in known)
+        if unknown:
+            valid = ", ".join(sorted(known))
+            raise InputError(f"unknown key {echo(unknown[0])} — valid keys: {valid}",
+                             field=unknown[0])  # fmt: skip
+        for key in ("samples", "seed"):
+            if key in clean and clean[key] is None:
+                del clean[key]
+        return cls(**clean)  # type: ignore[arg-type]
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Self:
         """Read a YAML spec file (top-level mapping, keys as the model's attributes)."""
         return cls.parse(read_yaml(path))
 
+    def values(self) -> dict[str, object]:
+        """The attributes set to something other than their default (what was given)."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) != f.default
+        }
+
+    def model_dump(self, *, exclude_defaults: bool = False) -> dict[str, Any]:
+        """The attributes as keyword arguments for `estimate`/`infer` (`exclude_defaults`: only
+        those given)."""
+        if exclude_defaults:
+            return self.values()
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
     def merged(self, **overrides: object) -> Self:
         """A copy with some fields replaced (validated again)."""
-        data = self.model_dump(exclude_defaults=True)
+        data = self.values()
         data.update({k: v for k, v in overrides.items() if v is not None})
         return self.parse(data)
 
     def given(self) -> set[str]:
         """Names of the fields the user set (not the Monte Carlo settings)."""
-        return set(self.model_fields_set) - {"samples", "seed"}
+        return set(self.values()) - {"samples", "seed"}
 
 
+@dataclass(frozen=True, kw_only=True)
 class TrainingRun(Spec):
     """What is known of a training run. Every field is optional; the catalog fills the rest."""
 
@@ -159,6 +183,7 @@ class TrainingRun(Spec):
     prefer: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
 class InferenceRun(Spec):
     """What is known of a deployed model and its traffic. The catalog fills the rest."""
 
@@ -177,13 +202,12 @@ class InferenceRun(Spec):
     peak_to_mean: float | None = None
     request_energy_kwh: float | None = None
 
-    @model_validator(mode="after")
-    def _traffic(self) -> Self:
+    def _check(self) -> None:
+        super()._check()
         if self.rps is not None and self.requests_per_day is not None:
             raise ConflictError(
                 "give --rps or --requests-per-day, not both", fields=("rps", "requests_per_day")
             )
-        return self
 
 
 def read_yaml(path: str | Path) -> dict[str, object]:
@@ -309,16 +333,3 @@ def _spec_loader() -> type[yaml.SafeLoader]:
                 raise _Refused(problem, key_node.start_mark)
 
     return SpecLoader
-
-
-def _one_line(exc: ValidationError, model: type[BaseModel]) -> InputError:
-    error = exc.errors()[0]
-    loc = ".".join(str(p) for p in error.get("loc", ()))
-    original = (error.get("ctx") or {}).get("error")
-    if isinstance(original, InputError):
-        return original
-    if error["type"] == "extra_forbidden":
-        valid = ", ".join(sorted(model.model_fields))
-        return InputError(f"unknown key {echo(loc)} — valid keys: {valid}", field=loc)
-    where = flag(loc) if loc else "spec"
-    return InputError(f"{echo(where)[1:-1]}: {error['msg'].lower()}", field=loc or None)
