@@ -457,3 +457,35 @@ def test_running_forecast_is_the_forecast_over_the_whole_history() -> None:
             assert (line.value, line.low, line.high) == pytest.approx(
                 direct_forecast_energy(history, 10_000), rel=1e-9
             )
+
+
+# ------------------------------------------------------------------ 13. the live line
+
+
+def test_live_line_shows_power_energy_and_forecast(tmp_path: Path) -> None:
+    import io
+
+    from combien.measure.live import ERASE, LiveLine
+
+    clock, stream = ManualClock(), io.StringIO()
+    t = combien.Tracker(
+        db=str(tmp_path / "r.db"),
+        sensors=[FakeSensor([300.0, 50.0])],
+        clock=clock,
+        total=10,
+        **EACH_SECOND,
+    )
+    t.start()
+    line = LiveLine(t, stream, clock, 1.0)
+    clock.advance(4.0)
+    t.progress(4)
+    clock.advance(1.0)
+    # counters read each second: 300 W and 50 W; 350 W × 5 s = 1.75 kJ = 0.486 Wh so far; the
+    # reading at 5 s pairs 4 of 10 steps with 1.75 kJ: forecast 10/4 × 1.75 kJ = 4.375 kJ = 1.22 Wh
+    last = stream.getvalue().split(ERASE)[-1]
+    assert last == (
+        "combien: 5.00 s · gpu0 300 W · gpu1 50.0 W · 0.486 Wh so far · 40% done, forecast 1.22 Wh"
+    )
+    line.close()
+    t.stop()
+    assert stream.getvalue().endswith(ERASE)

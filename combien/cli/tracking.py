@@ -75,6 +75,16 @@ def track(
             hidden=True,  # shown once the README's table of track's flags lists it
         ),
     ] = False,
+    live: Annotated[
+        bool | None,
+        typer.Option(
+            "--live/--no-live",
+            help="A line on stderr: power and energy so far (default: if stderr is a terminal).",
+            rich_help_panel=TRACKING,
+            hidden=True,  # shown once the README's table of track's flags lists it
+            show_default=False,
+        ),
+    ] = None,
     **fields: Any,
 ) -> None:
     """Run a command and measure it: combien track \\[options] -- python train.py."""
@@ -104,6 +114,7 @@ def track(
         all_gpus=all_gpus,
         db=db,
         kill_child_on_exit=kill_child_on_exit,
+        live=live,
         on_done=report,  # printed while Ctrl-C still goes to the (gone) command
         **site,
     )

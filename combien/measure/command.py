@@ -157,6 +157,7 @@ def track_command(
     *,
     kill_child_on_exit: bool = False,
     on_done: Callable[[int, Any], None] | None = None,
+    live: bool | None = None,
     **options: Any,
 ) -> tuple[int, Any]:
     """Run `command` under a Tracker; forward signals; return (its exit code, the bill).
@@ -164,7 +165,8 @@ def track_command(
     Exit code 127 (and no run) when the command cannot be found, 126 when it cannot be run.
     `on_done(code, bill)` runs once the run is written, with the signals still held (the CLI
     prints the bill there, so a late Ctrl-C does not cut it); then the process is left as it
-    was found (signal handlers, subreaper).
+    was found (signal handlers, subreaper). `live`: a line on stderr with the power and energy
+    so far (None: when stderr is a terminal).
     """
     from combien.measure.tracker import Tracker
 
@@ -179,7 +181,9 @@ def track_command(
     if prctl is not None:
         prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     try:
-        return _run(command, tracker, prctl, kill_child_on_exit, on_done)
+        if live is None:
+            live = sys.stderr.isatty()
+        return _run(command, tracker, prctl, (kill_child_on_exit, live), on_done)
     finally:
         if prctl is not None:
             prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
@@ -189,9 +193,10 @@ def _run(
     command: list[str],
     tracker: Any,
     prctl: Callable[..., int] | None,
-    kill_child_on_exit: bool,
+    flags: tuple[bool, bool],
     on_done: Callable[[int, Any], None] | None,
 ) -> tuple[int, Any]:
+    kill_child_on_exit, live = flags
     preexec = _kill_on_parent_death(prctl, os.getpid()) if kill_child_on_exit and prctl else None
     # the tracker's own process is the root, its own CPU time left out: every child it reaps
     # (and every orphan given back to it) is counted from its first instant. It starts first,
@@ -205,15 +210,26 @@ def _run(
         tracker.stop("failed")
         return (127 if isinstance(exc, FileNotFoundError) else 126), None
     forwarder = Forwarder(proc)
+    line = None
     try:
         tracker.attach(proc.pid)
+        if live:
+            from combien.measure.clock import SystemClock
+            from combien.measure.live import LiveLine
+
+            line = LiveLine(tracker, sys.stderr, SystemClock(), tracker.interval_s)
         code = wait_reaping(proc)
         forwarder.settle()
+        if line is not None:
+            line.close()
+            line = None
         status = "finished" if code == 0 else "interrupted" if code < 0 else "failed"
         bill = tracker.stop(status)
         code = 128 - code if code < 0 else code
         if on_done is not None:
             on_done(code, bill)
     finally:
+        if line is not None:
+            line.close()
         forwarder.restore()
     return code, bill
