@@ -333,6 +333,21 @@ def _heat_reuse(cli: Any, args: list[str]) -> None:
     assert heat["homes_year_equivalent"]["value"] == pytest.approx(0.8 * it_kwh / 4700)
 
 
+def _report_model_card(cli: Any, args: list[str]) -> None:
+    out = cli(*args).out
+    # the block's emissions are in grams: the bill's CO2e total × 1,000 (Hugging Face's unit)
+    grams = float(re.search(r"emissions: ([\d.e+]+)", out)[1])  # type: ignore[index]
+    total = _json(cli, ["estimate", "--model", "gpt-3"])["co2e_kg"]["total"]["value"]
+    assert grams == pytest.approx(total * 1000)
+
+
+def _report_ai_act(cli: Any, args: list[str]) -> None:
+    out = cli(*args).out
+    # Meta's 3.8e25 FLOP crosses the 1e25 FLOP of Article 51(2); 30.84M GPU-hours ÷ 16,384 GPUs
+    assert "Training compute | 3.8e25 FLOP" in out and "**Threshold crossed.**" in out
+    assert f"{30.84e6 / 16384 / 24:.1f} d" in out  # 78.4 d
+
+
 # Every command of the README, and the number it must print
 README_NUMBERS: dict[str, Callable[[Any, list[str]], None]] = {
     "estimate --params 70B --tokens 15T --hardware h100-sxm --chips 16384 --location US-IA": (
@@ -357,6 +372,8 @@ README_NUMBERS: dict[str, Callable[[Any, list[str]], None]] = {
     "estimate --model gpt-3 --energy nuclear": _nuclear,
     "estimate --model gpt-3 --efficiency 10": _efficiency,
     "estimate --model bloom --facility dlc --heat-reuse 0.8": _heat_reuse,
+    "report --model gpt-3 --as hf-model-card": _report_model_card,
+    "report --model llama-3.1-405b --as eu-ai-act": _report_ai_act,
 }
 
 
