@@ -175,3 +175,46 @@ def test_trends_cli_and_charts(cli: Any, tmp_path: Path) -> None:
     assert "fewer than 3 frontier models" in late.err
     data = cli("trends", "--format", "json", "--until", "2024.3").json()
     assert all(decimal_year(m["date"]) <= 2024.3 for m in data["models"])
+
+
+def test_chart_labels_never_overlap_nor_cover_a_point() -> None:
+    from combien.field import charts
+
+    t = trends(COST_SINCE)
+    for _, _, key, _ in charts._panels(t):
+        points = charts._points(t, key)
+        x0, x1 = min(p[0] for p in points), max(p[0] for p in points) + 1
+        y0, y1 = math.log10(min(p[1] for p in points)), math.log10(max(p[1] for p in points))
+
+        def screen(x: float, v: float, x0: float = x0, x1: float = x1, y0: float = y0,
+                   y1: float = y1) -> tuple[float, float]:  # fmt: skip
+            return 800 * (x - x0) / (x1 - x0), 400 - 400 * (math.log10(v) - y0) / (y1 - y0)
+
+        labels = charts.place_labels(points, screen, (-50, -50, 900, 450))
+        assert len(labels) >= 5, key  # the largest runs are named
+        boxes = [(lb.x, lb.y - charts.LINE_H, lb.x + charts.CHAR_W * len(lb.text), lb.y + 2)
+                 for lb in labels]  # fmt: skip
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                assert not charts._overlap(a, b), (key, a, b)
+            for x, v, _ in points:
+                px, py = screen(x, v)
+                dot = (px - charts.POINT_R, py - charts.POINT_R,
+                       px + charts.POINT_R, py + charts.POINT_R)  # fmt: skip
+                assert not charts._overlap(a, dot), (key, a)
+
+
+def test_charts_draw_the_crossings_and_say_which_are_passed() -> None:
+    from combien.field import charts
+
+    t = trends(COST_SINCE)
+    page = charts.html_page(t)
+    own = t.crossings()
+    # the ownership path reaches $10B in the year the crossing table gives
+    assert f"$10.0B: {own['1e10']['value']:.1f}" in page
+    # at cloud prices the largest run already cost more than $1B: that crossing is behind us
+    _, cloud_top = t.largest("cost_cloud_usd")
+    assert (cloud_top > 1e9) == ("$1.00B: passed" in page)
+    # values on hover: each point's title says its run, date and cost
+    run, _ = t.largest("cost_ownership_usd")
+    assert f"<title>{run.id} — {decimal_year(run.date):.1f} — " in page
