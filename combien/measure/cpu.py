@@ -71,6 +71,8 @@ class CpuEstimate(Sensor):
         )
         self._energy = [0.0, 0.0]
         self._last: float | None = None
+        self._memory_unseen = False
+        self._memory_gb = 0.0
 
     def sample(self, now: float) -> list[float]:
         d_tree, d_busy = self.scope.interval()
@@ -79,6 +81,17 @@ class CpuEstimate(Sensor):
             dt = max(1e-9, now - self._last)
             used_s = d_tree if self.scope.kind == "process" else d_busy
             self._energy[0] += self.per_core_w * used_s
-            self._energy[1] += memory_gb * self.memory_w_per_gb * dt
-        self._last = now
+            # memory seen at either end of the interval (a tree that ended during it held
+            # what it held at its start)
+            held_gb = max(self._memory_gb, memory_gb)
+            self._energy[1] += held_gb * self.memory_w_per_gb * dt
+            if used_s > 0 and self._energy[1] == 0 and not self._memory_unseen:
+                # the processes that used this CPU time ended between two readings
+                self._memory_unseen = True
+                self._problem(
+                    "memory energy not measured for processes that ended between two readings "
+                    "(CPU time is counted in full); read more often (--flush) to see it",
+                    "memory-unseen",
+                )
+        self._last, self._memory_gb = now, memory_gb
         return list(self._energy)

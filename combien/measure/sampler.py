@@ -184,8 +184,8 @@ class Sampler:
         if self._failed[index]:
             self._failed[index] = False
             self._on_event("sensor-recovered", "sensor answers again after a gap")
-        for problem in self.sensors[index].problems():
-            self._on_event("counter-reset", problem)
+        for code, problem in self.sensors[index].problems():
+            self._on_event(code, problem)
         self._energy[index] = values
         return [
             (wall, device.node, device.key, energy)

@@ -58,13 +58,14 @@ class Sensor(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release what the sensor holds."""
 
-    def problems(self) -> list[str]:
-        """What went wrong with the counters since the last call (a reset, say), said once."""
-        found: list[str] = self.__dict__.pop("_problems", [])
+    def problems(self) -> list[tuple[str, str]]:
+        """(code, message) of what went wrong since the last call (a counter reset, a figure
+        that could not be measured), each said once."""
+        found: list[tuple[str, str]] = self.__dict__.pop("_problems", [])
         return found
 
-    def _problem(self, message: str) -> None:
-        self.__dict__.setdefault("_problems", []).append(message)
+    def _problem(self, message: str, code: str = "counter-reset") -> None:
+        self.__dict__.setdefault("_problems", []).append((code, message))
 
 
 def counter_delta(sensor: Sensor, device: Device, before: float, after: float) -> float:
