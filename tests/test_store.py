@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import combien
-from combien.measure.command import redact
+from combien.measure.redaction import redact
 from combien.store import Store
 from combien.testing import FakeSensor, ManualClock
 
@@ -322,3 +322,40 @@ def test_a_store_of_the_first_schema_is_upgraded(tmp_path: Path) -> None:
     (row,) = Store(db).runs()  # upgraded by a writer: totals filled from devices and the bill
     assert row["id"] == run_id and row["energy_j"] == pytest.approx(200.0)
     assert row["co2e_kg"] is not None and row["co2e_kg"] > 0
+
+
+def test_stored_command_lines_hide_secrets(tmp_path: Path) -> None:
+    env = {**os.environ, "COMBIEN_DB": str(tmp_path / "r.db")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "combien.cli",
+            "track",
+            "--",
+            sys.executable,
+            "-c",
+            "pass",
+            "--token",
+            "t0k3n",
+            "--db-password=hunter2",
+            "HF_TOKEN=abc",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    (run,) = Store(tmp_path / "r.db").runs()
+    assert run["command"].endswith("--token '***' '--db-password=***' 'HF_TOKEN=***'")
+    assert not {"t0k3n", "hunter2", "abc"} & set(run["command"].split())
+    clock = ManualClock()
+    with combien.Tracker(
+        db=str(tmp_path / "r.db"),
+        command="train.py --api_key=sk-1 'unbalanced",
+        sensors=[FakeSensor()],
+        clock=clock,
+    ) as t:
+        clock.advance(1.0)
+    assert Store(tmp_path / "r.db").run(t.id)["command"] == "train.py --api_key=*** 'unbalanced"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shlex
 import signal
 import subprocess
@@ -23,42 +22,13 @@ from collections.abc import Callable
 from typing import Any
 
 from combien.errors import InputError
+from combien.measure.redaction import redact
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
 #: prctl(2) options (linux/prctl.h)
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
-
-#: option and variable names whose values are not stored
-SECRET = re.compile(r"key|token|secret|password|passwd", re.IGNORECASE)
-REDACTED = "***"
-
-
-def redact(argv: list[str]) -> list[str]:
-    """The command line with the values of `--*key*`, `--*token*`, `--*secret*`,
-    `--*password*` options (`--opt value` and `--opt=value`) and `NAME=value` words redacted."""
-    out: list[str] = []
-    hide_next = False
-    for word in argv:
-        if hide_next and not word.startswith("-"):
-            out.append(REDACTED)
-            hide_next = False
-            continue
-        hide_next = False
-        name, eq, _ = word.partition("=")
-        if word.startswith("-") and SECRET.search(name):
-            if eq:
-                out.append(f"{name}={REDACTED}")
-            else:
-                out.append(word)
-                hide_next = True
-            continue
-        if eq and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", name) and SECRET.search(name):
-            out.append(f"{name}={REDACTED}")
-            continue
-        out.append(word)
-    return out
 
 
 def _prctl() -> Callable[..., int] | None:

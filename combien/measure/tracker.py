@@ -133,7 +133,8 @@ class Tracker:
 
             tracked = self.child_pid or (self.pid if self.pid != os.getpid() else None)
             run: dict[str, Any] = {"id": self.id, "project": self.project}
-            run.update(command=self.command, pid=os.getpid(), child_pid=tracked, scope=self.scope)
+            command = _redacted(self.command) if self.command else None
+            run.update(command=command, pid=os.getpid(), child_pid=tracked, scope=self.scope)
             run.update(flush_s=self.flush_s, options=json.dumps(self.site))
             self._recorder.open(self.db, run)
             self._flush()  # the first record: the devices and the first reading
@@ -337,6 +338,18 @@ class Tracker:
     def summary(self) -> str:
         """One line: energy so far and, when known, the forecast."""
         return self._accounting.summary(self.measurement())
+
+
+def _redacted(command: str) -> str:
+    """A command line with its secrets' values hidden (see `combien.measure.redaction`)."""
+    import shlex
+
+    from combien.measure.redaction import redact
+
+    try:
+        return shlex.join(redact(shlex.split(command)))
+    except ValueError:  # unbalanced quotes: word by word
+        return " ".join(redact(command.split()))
 
 
 @contextmanager
