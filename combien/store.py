@@ -451,14 +451,19 @@ class Store:
         return list(self.iter_samples(run_id))
 
     def iter_samples(self, run_id: str) -> Iterator[dict[str, Any]]:
-        """A run's samples in time order, read as they are written out."""
+        """A run's samples in time order; a damaged number reads as None (null, empty)."""
         with self._lock:
             rows = self._db.execute(
                 "SELECT t, node, key, energy_j FROM samples WHERE run_id = ? ORDER BY t, node, key",
                 (run_id,),
             ).fetchall()
         for row in rows:
-            yield dict(row)
+            sample = dict(row)
+            for key in ("t", "energy_j"):
+                number = _number(sample[key])
+                sample[key] = number if number is None or key == "t" or number >= 0 else None
+            sample["node"], sample["key"] = _text(sample["node"]), _text(sample["key"])
+            yield sample
 
 
 # ------------------------------------------------------------ checks on what is read

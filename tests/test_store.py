@@ -70,6 +70,14 @@ def test_damaged_rows_are_named_and_do_not_hide_the_others(
     notes = shown.json()["run"]["notes"]
     assert "damaged in the store: bill is not valid JSON" in notes
     assert shown.json()["energy_kwh"]["value"] > 0
+    with sqlite3.connect(db) as raw:
+        raw.execute(
+            "UPDATE samples SET energy_j = 'x' WHERE run_id = ? AND t = "
+            "(SELECT MIN(t) FROM samples WHERE run_id = ?)",
+            (good, good),
+        )
+    samples = cli("runs", "export", "--db", str(db), "--run", good, "--format", "json").json()
+    assert [s["energy_j"] for s in samples][:2] == [None, 100.0]  # read at 0 s, then at 1 s
     for damaged in (huge, negative):
         bill = cli("runs", "show", damaged, "--db", str(db), "--format", "json").json()
         assert bill["it_energy_kwh"]["value"] == 0.0
