@@ -23,12 +23,14 @@ _EXPORTS = {
     "Bill": "combien.results.bill",
     "CombienError": "combien.errors",
     "ConflictError": "combien.errors",
+    "InferenceRun": "combien.resolve.spec",
     "InputError": "combien.errors",
     "Line": "combien.results.bill",
     "Tracker": "combien.measure.tracker",
     "TrainingRun": "combien.resolve.spec",
     "UnknownNameError": "combien.errors",
     "catalog": "combien.data.catalog",
+    "compare": "combien.plan.compare",
     "estimate": "combien.training.estimate",
     "infer": "combien.serving.infer",
     "report": "combien.report",
@@ -40,12 +42,14 @@ __all__ = [
     "Bill",
     "CombienError",
     "ConflictError",
+    "InferenceRun",
     "InputError",
     "Line",
     "Tracker",
     "TrainingRun",
     "UnknownNameError",
     "catalog",
+    "compare",
     "estimate",
     "infer",
     "report",
@@ -56,9 +60,10 @@ if TYPE_CHECKING:
     from combien.data import catalog
     from combien.errors import CombienError, ConflictError, InputError, UnknownNameError
     from combien.measure.tracker import Tracker, track
+    from combien.plan.compare import compare
     from combien.provenance import Assumption
     from combien.report import report
-    from combien.resolve.spec import TrainingRun
+    from combien.resolve.spec import InferenceRun, TrainingRun
     from combien.results.bill import Bill, Line
     from combien.serving.infer import infer
     from combien.training.estimate import estimate

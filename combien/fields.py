@@ -1,10 +1,10 @@
 """Every input field and every output line, defined once.
 
 An input field says its name, unit, how it is parsed and bounded, its help and its CLI panel;
-the spec models (frozen dataclasses), the CLI options, the tracker's checks and the rendered inputs all
-read this table. An output line says its key (the engine's and the Bill's name), its label, unit,
-place in the JSON documents and why it can be missing; the Bill, its table and markdown, the
-serving bill and the lifecycle all read that table.
+the spec models (frozen dataclasses), the CLI options, the tracker's checks and the rendered
+inputs all read this table. An output line says its key (the engine's and the Bill's name), its
+label, unit, place in the JSON documents and why it can be missing; the Bill, its table and
+markdown, the serving bill and the lifecycle all read that table.
 
 To add an input: one `Field` here, one annotated attribute on the spec model that takes it, and
 the resolver stage that uses it. To add an output line: one `Output` here and the engine equation.
@@ -41,6 +41,7 @@ PRICES = "prices"
 METHOD = "method"
 SCENARIOS = "scenarios"
 SECTOR = "sector"
+CONSTRAINTS = "constraints"
 
 PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32")
 WEIGHT_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
@@ -355,6 +356,18 @@ INPUTS = _fields(
           maximum=100),
     Field("heat_reuse", "fraction", "number",
           "Share of the heat recovered (0–1): heat and homes-equivalent.", SCENARIOS, "fraction"),
+    # the limits of a plan (`combien plan`)
+    Field("deadline", "d", "name",
+          "Finish within a duration (120d, 2160h) or by a date (2027-06-01).", CONSTRAINTS),
+    Field("budget", "USD", "number", "Largest cost, USD (e.g. 50M).", CONSTRAINTS, "positive"),
+    # the largest published clusters hold ~2e5 accelerators
+    Field("max_chips", "count", "whole",
+          "Most accelerators (default: the largest cluster of a published run).", CONSTRAINTS,
+          "at_least_one", maximum=1e7),
+    Field("co2e_max", "kg", "number", "Largest CO2e, kg (e.g. 2M for 2,000 t).", CONSTRAINTS,
+          "positive"),
+    Field("water_max", "L", "number", "Largest water use, litres (e.g. 50M).", CONSTRAINTS,
+          "positive"),
     # the sector view
     # the world runs ~1e8 servers of every kind
     Field("servers", "servers", "number", "AI servers in use (de Vries: 1.5M in 2027).", SECTOR,

@@ -18,23 +18,10 @@ from combien.units import HOURS_PER_DAY, parse_date
 
 PANEL = "constraints"
 
+#: the limits of a plan: input fields of `combien.fields` (number syntax, bounds, errors)
+LIMITS = {name: INPUTS[name] for name in ("deadline", "budget", "max_chips", "co2e_max",
+                                          "water_max")}  # fmt: skip
 # fmt: off
-#: the limits of a plan, read like input fields (number syntax, bounds, one-line errors)
-LIMITS = {
-    f.name: f
-    for f in (
-        Field("deadline", "d", "name",
-              "Finish within a duration (120d, 2160h) or by a date (2027-06-01).", PANEL),
-        Field("budget", "USD", "number", "Largest cost, USD (e.g. 50M).", PANEL, "positive"),
-        Field("max_chips", "count", "whole",
-              "Most accelerators (default: the largest cluster of a published run).", PANEL,
-              "at_least_one"),
-        Field("co2e_max", "kg", "number", "Largest CO2e, kg (e.g. 2M for 2,000 t).", PANEL,
-              "positive"),
-        Field("water_max", "L", "number", "Largest water use, litres (e.g. 50M).", PANEL,
-              "positive"),
-    )
-}
 #: the lists that restrict the search, and the field that reads each item
 RESTRICTIONS = {
     "hardware": ("hardware", "Accelerators to consider, e.g. h100-sxm,b200."),
