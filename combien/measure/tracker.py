@@ -14,12 +14,16 @@ A facade over parts that do not know one another:
     accounting    progress and its forecast, the notes on the run
     distributed   one reader per node, rank 0 records the run for all nodes
     probe         the sensors this machine has
+    command       `combien track`: runs a command under a tracker (signals, reaping, live line)
 
 Power meters are read every `interval_s`; cumulative counters (NVML energy, RAPL, CPU time)
-every `counter_interval_s` (default: the flush interval), at phase boundaries and at the end; the
-store is written every `flush_s`. The bill is `combien.measure.measured`'s: the tracker never
-computes one. Nothing the tracker does raises into the job: sensor and store failures become
-events and notes, and the data stays in memory and in a fallback file if the store fails.
+every `counter_interval_s` (default: the flush interval; sooner where a counter could wrap), at
+phase boundaries and at the end; the store is written at the start (the run, this process's pid)
+and every `flush_s`. The bill is `combien.measure.measured`'s: the tracker never computes one,
+and loads that code in the background once a run is long enough for it to matter. Nothing the
+tracker does raises into the job: sensor and store failures become events, notes and lines on
+stderr, and the run goes on in a fallback file if the store fails. A Ctrl-C during `stop()`
+waits until the run is written.
 """
 
 from __future__ import annotations
