@@ -331,8 +331,11 @@ def test_killed_tracker_shows_interrupted_while_its_command_lives(tmp_path: Path
     proc.communicate()
     try:
         os.kill(child, 0)  # the command lives on
-        (after,) = Store(tmp_path / "runs.db", read_only=True).runs()
+        reader = Store(tmp_path / "runs.db", read_only=True)
+        (after,) = reader.runs()
         assert after["status"] == "interrupted"
+        assert [r["id"] for r in reader.runs(status="interrupted")] == [run["id"]]
+        assert reader.runs(status="running") == []
     finally:
         os.kill(child, signal.SIGKILL)
 
