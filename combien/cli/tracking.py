@@ -72,7 +72,6 @@ def track(
             "--kill-child-on-exit",
             help="Kill the command if combien itself is killed (Linux).",
             rich_help_panel=TRACKING,
-            hidden=True,  # shown once the README's table of track's flags lists it
         ),
     ] = False,
     live: Annotated[
@@ -81,7 +80,6 @@ def track(
             "--live/--no-live",
             help="A line on stderr: power and energy so far (default: if stderr is a terminal).",
             rich_help_panel=TRACKING,
-            hidden=True,  # shown once the README's table of track's flags lists it
             show_default=False,
         ),
     ] = None,
