@@ -62,6 +62,27 @@ def test_api_json_equals_cli_json(client: TestClient, cli: Any, path: str, args:
     assert answer.json() == cli(*args, "--format", "json").json()
 
 
+PLAN = ["--params", "7B", "--tokens", "1T", "--deadline", "30d", "--hardware",
+        "h100-sxm,a100-80gb", "--locations", "FR,US", "--samples", "200"]  # fmt: skip
+
+
+def _params(flags: list[str]) -> dict[str, str]:
+    return {flags[i].lstrip("-").replace("-", "_"): flags[i + 1] for i in range(0, len(flags), 2)}
+
+
+def test_compare_and_plan_json_equal_the_cli(client: TestClient, cli: Any) -> None:
+    compare = ["--model", "llama-3.1-405b", "--location", "FR,US-VA", "--samples", "500"]
+    answer = client.get("/api/compare", params=_params(compare))
+    assert answer.status_code == 200
+    assert answer.json() == cli("compare", *compare, "--format", "json").json()
+    # the common draws: Virginia's grid (244.8 g) against France's (56.0 g), in every draw
+    difference = answer.json()["differences"][0]["lines"]["co2e_operational_kg"]
+    assert difference["ratio"] == pytest.approx(244.8 / 56.0) and difference["p_higher"] == 1.0
+    plan = client.get("/api/plan", params=_params(PLAN))
+    assert plan.status_code == 200
+    assert plan.json() == cli("plan", *PLAN, "--format", "json").json()
+
+
 def test_bad_input_is_422_with_the_cli_message(client: TestClient, cli: Any) -> None:
     answer = client.get("/api/estimate", params={"params": "70X", "tokens": "15T"})
     assert answer.status_code == 422
@@ -215,3 +236,27 @@ def test_browser_field_page_draws_its_charts(page: Any, server: str, tmp_path: P
     points = page.evaluate("() => document.getElementById('trend-compute').data[0].x.length")
     assert points == len(json.loads(TestClient(create_app()).get("/api/trends").text)["models"])
     _shot(page, "field", tmp_path)
+
+
+def test_browser_plan_draws_its_front(page: Any, server: str, tmp_path: Path) -> None:
+    query = "&".join(f"{k}={v}" for k, v in _params(PLAN).items())
+    page.goto(f"{server}/plan?{query}")
+    page.wait_for_selector("#front .main-svg")
+    shown = page.evaluate(
+        "() => document.getElementById('front').data.reduce((n, t) => n + t.x.length, 0)"
+    )
+    options = TestClient(create_app()).get("/api/plan", params=_params(PLAN)).json()["options"]
+    assert shown == len(options)  # every option is drawn, the front apart
+    front = page.evaluate("() => document.getElementById('front').data[0].x.length")
+    assert front == sum(o["pareto"] for o in options)
+    _shot(page, "plan", tmp_path)
+
+
+def test_browser_compare_shows_the_difference_and_its_probability(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    page.goto(f"{server}/compare?model=llama-3.1-405b&location=FR,US-VA&samples=500")
+    page.wait_for_selector("#differences")
+    text = page.locator("#differences").inner_text()
+    assert "higher in 100% of draws" in text
+    _shot(page, "compare", tmp_path)

@@ -19,7 +19,7 @@ from combien.cli._app import (
     given,
     with_fields,
 )
-from combien.fields import INPUTS, METHOD
+from combien.fields import METHOD
 from combien.plan.constraints import LIMITS, PANEL, RESTRICTIONS, plan_fields
 from combien.resolve.spec import TrainingRun
 
@@ -59,18 +59,12 @@ def compare(
     line with its range, and each variant's difference from the first with the share of draws
     in which it is lower (the same draws for the inputs the variants share)."""
     from combien.plan.compare import compare as run_compare
-    from combien.plan.names import split
+    from combien.plan.names import listed
 
-    flags = given(fields)
-    listed: dict[str, object] = {
-        k: (items if len(items := split(v)) > 1 else items[0] if items else v)
-        if INPUTS[k].kind != "choices"
-        else v
-        for k, v in flags.items()
-    }
     runs = [TrainingRun.from_yaml(path) for path in spec or ()]
     names = [path.stem for path in spec or ()]
-    result = run_compare(*runs, names=names or None, samples=samples, seed=seed, **listed)
+    variants = listed(given(fields))
+    result = run_compare(*runs, names=names or None, samples=samples, seed=seed, **variants)
     if output_format is CompareFormat.csv:
         sys.stdout.write(result.to_csv())
     else:

@@ -5,7 +5,7 @@ chip), the catalog's own id kept."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from combien.data import catalog
@@ -91,3 +91,19 @@ def split(values: str | Sequence[str]) -> list[str]:
     """'FR,US-VA' or ['FR', 'US-VA'] → ['FR', 'US-VA'] (blank items dropped)."""
     items = [values] if isinstance(values, str) else list(values)
     return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+def listed(flags: Mapping[str, object]) -> dict[str, object]:
+    """Flags as `compare` takes them: 'FR,US-VA' becomes a list of variants, a single value stays
+    a value, and a field whose values are a list already (`prefer`) is left whole."""
+    from combien.fields import INPUTS
+
+    out: dict[str, object] = {}
+    for key, value in flags.items():
+        field = INPUTS.get(key)
+        if field is None or field.kind == "choices" or not isinstance(value, str | list | tuple):
+            out[key] = value
+            continue
+        items = split(value)
+        out[key] = items if len(items) > 1 else items[0] if items else value
+    return out

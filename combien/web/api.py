@@ -16,7 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from combien.resolve.spec import InferenceRun, TrainingRun
 from combien.results.document import JSON
-from combien.web.queries import EstimateQuery, InferQuery, given
+from combien.web.queries import EstimateQuery, InferQuery, PlanQuery, given
 from combien.web.runs import find_run, power_document
 from combien.web.state import store_of
 
@@ -39,6 +39,26 @@ def infer(query: Annotated[InferQuery, Query()]) -> JSON:  # type: ignore[valid-
     from combien.serving.infer import infer as run_infer
 
     return run_infer(InferenceRun.parse(given(query))).to_dict()
+
+
+@router.get(
+    "/compare",
+    summary="Variants side by side (combien.compare/1): comma lists as the CLI's flags",
+)
+def compare(query: Annotated[EstimateQuery, Query()]) -> JSON:  # type: ignore[valid-type]
+    from combien.plan.compare import compare as run_compare
+    from combien.plan.names import listed
+
+    values = given(query)
+    samples, seed = values.pop("samples", None), values.pop("seed", None)
+    return run_compare(samples=samples, seed=seed, **listed(values)).to_dict()  # type: ignore[arg-type]
+
+
+@router.get("/plan", summary="The Pareto front of ways to train (combien.plan/1)")
+def plan(query: Annotated[PlanQuery, Query()]) -> JSON:  # type: ignore[valid-type]
+    from combien.plan.plan import plan as run_plan
+
+    return run_plan(**given(query)).to_dict()  # type: ignore[arg-type]
 
 
 @router.get("/trends", summary="Frontier compute and cost trends (combien.trends/1)")

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from combien.fields import INPUTS, OUTPUTS, Field
 from combien.resolve.spec import InferenceRun, Spec, TrainingRun
-from combien.web.queries import EstimateQuery, InferQuery, given
+from combien.web.queries import EstimateQuery, InferQuery, PlanQuery, given
 from combien.web.runs import find_run, power_document
 from combien.web.state import store_of
 from combien.web.views import render
@@ -130,3 +130,35 @@ def field() -> HTMLResponse:
         computed=computed_text,
         sector=sector(),
     )
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare(query: Annotated[EstimateQuery, Query()]) -> HTMLResponse:  # type: ignore[valid-type]
+    from combien.plan.compare import compare as run_compare
+    from combien.plan.names import listed
+
+    values = given(query)
+    result = None
+    if values:
+        samples, seed = values.pop("samples", None), values.pop("seed", None)
+        result = run_compare(samples=samples, seed=seed, **listed(values))  # type: ignore[arg-type]
+    return render("compare.html", panels=form(TrainingRun, given(query)), result=result)
+
+
+@router.get("/plan", response_class=HTMLResponse)
+def plan(query: Annotated[PlanQuery, Query()]) -> HTMLResponse:  # type: ignore[valid-type]
+    from combien.plan.constraints import LIMITS, RESTRICTIONS, plan_fields
+    from combien.plan.plan import plan as run_plan
+
+    values = given(query)
+    result = run_plan(**values) if values else None  # type: ignore[arg-type]
+    fields = [*plan_fields(), *LIMITS]
+    panels = [(panel, [f for f in rows if f["name"] in fields])
+              for panel, rows in form(TrainingRun, values)]  # fmt: skip
+    limits = [{"name": n, "label": INPUTS[n].flag, "help": INPUTS[n].help, "unit": INPUTS[n].unit,
+               "choices": (), "value": values.get(n, "")} for n in LIMITS]  # fmt: skip
+    lists = [{"name": n, "label": "--" + n, "help": h, "unit": "", "choices": (),
+              "value": values.get(n, "")} for n, (_, h) in RESTRICTIONS.items()]  # fmt: skip
+    panels = [(p, rows) for p, rows in panels if rows] + [("limits", limits), ("search", lists)]
+    points = result.to_dict()["options"] if result is not None else []
+    return render("plan.html", panels=panels, result=result, points=points)

@@ -33,3 +33,25 @@ InferQuery = query_model("InferQuery", InferenceRun)
 def given(query: BaseModel) -> dict[str, object]:
     """The parameters the request set (the rest are for the catalog to fill)."""
     return {k: v for k, v in query.model_dump().items() if v not in (None, [], "", [""])}
+
+
+def plan_query_model() -> type[BaseModel]:
+    """The plan's parameters: the run fields it takes, its limits and its restriction lists."""
+    from combien.plan.constraints import LIMITS, RESTRICTIONS, plan_fields
+
+    fields: dict[str, Any] = {}
+    for name in (*plan_fields(), *LIMITS):
+        field = INPUTS[name]
+        kind: Any = list[str] | None if field.kind == "choices" else str | None
+        fields[field.attr] = (kind, Field(None, description=field.help))
+    for name, (_, help_text) in RESTRICTIONS.items():
+        fields[name] = (str | None, Field(None, description=help_text))
+    fields["samples"] = (int | None, Field(None, description="Monte Carlo samples"))
+    fields["seed"] = (int | None, Field(None, description="random seed"))
+    model: type[BaseModel] = create_model(
+        "PlanQuery", __config__=ConfigDict(extra="forbid"), **fields
+    )
+    return model
+
+
+PlanQuery = plan_query_model()

@@ -86,5 +86,32 @@ window.combien = (function () {
     }, { displaylogo: false, responsive: true });
   }
 
-  return { shareLinks: shareLinks, powerChart: powerChart, follow: follow, trendChart: trendChart };
+  // a plan's options: cost against CO2e, the Pareto front drawn apart, time on hover
+  function frontChart(id, options) {
+    function trace(front) {
+      var chosen = options.filter(function (o) { return o.pareto === front; });
+      return {
+        x: chosen.map(function (o) { return o.cost_usd.value; }),
+        y: chosen.map(function (o) { return o.co2e_kg.value / 1000; }),
+        text: chosen.map(function (o) { return o.description + "<br>" + o.wall_days.toFixed(0) + " days"; }),
+        error_x: { type: "data", symmetric: false, visible: true, thickness: 1,
+                   array: chosen.map(function (o) { return o.cost_usd.high - o.cost_usd.value; }),
+                   arrayminus: chosen.map(function (o) { return o.cost_usd.value - o.cost_usd.low; }) },
+        name: front ? "Pareto front" : "best of its hardware, off the front",
+        mode: "markers", type: "scatter",
+        marker: { size: front ? 10 : 7, symbol: front ? "circle" : "circle-open" },
+        hovertemplate: "%{text}<br>$%{x:.3s} · %{y:.3s} t CO2e<extra></extra>"
+      };
+    }
+    Plotly.newPlot(id, [trace(true), trace(false)], {
+      title: { text: "Options: cost and CO2e (ranges: 5th–95th percentile of cost)" },
+      margin: { t: 40, r: 20, b: 50, l: 70 },
+      xaxis: { title: { text: "cost (USD, log scale)" }, type: "log" },
+      yaxis: { title: { text: "CO2e (t, log scale)" }, type: "log" }
+    }, { displaylogo: false, responsive: true });
+    document.getElementById(id).dataset.options = String(options.length);
+  }
+
+  return { shareLinks: shareLinks, powerChart: powerChart, follow: follow, trendChart: trendChart,
+           frontChart: frontChart };
 })();
