@@ -414,7 +414,9 @@ def test_runs_list_export_compare(
     assert listing[0]["id"] == t.id and listing[0]["co2e_kg"] > 0
     csv_text = cli("runs", "export", "--format", "csv").out
     assert csv_text.splitlines()[0].startswith("id,project,status")
-    samples = cli("runs", "export", "--format", "json", "--run", t.id).json()
+    samples = cli("runs", "export", t.id, "--format", "json").json()
+    # the old option still reads the same run
+    assert cli("runs", "export", "--format", "json", "--run", t.id).json() == samples
     assert len(samples) == 2 * 202  # 2 GPUs read at the start, each second, and at the stop
     assert {"t", "node", "key", "energy_j"} <= set(samples[0])
     spec = tmp_path / "run.yaml"

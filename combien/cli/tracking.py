@@ -182,19 +182,31 @@ def runs_show(
 
 @runs_app.command("export")
 def runs_export(
+    run_id: Annotated[
+        str | None,
+        typer.Argument(help="A run id (or prefix): export its samples instead of the runs."),
+    ] = None,
     db: DbOpt = None,
     output_format: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
     run: Annotated[
-        str | None, typer.Option(help="Export this run's samples instead of the runs.")
+        str | None, typer.Option(help="The same as the RUN_ID argument.", hidden=True)
     ] = None,
 ) -> None:
-    """Export every run (or one run's samples) as CSV or JSON, streamed as it is read."""
+    """Export every run (or one run's samples: `combien runs export ID`) as CSV or JSON,
+    streamed as it is read."""
     from combien.measure.runs import export
     from combien.store import Store
 
     if output_format not in ("csv", "json"):
         raise InputError(f"--format: {output_format!r} is not one of 'csv', 'json'")
-    export(Store(db, read_only=True), output_format, run, out=sys.stdout)
+    if run_id is not None and run is not None and run_id != run:
+        raise InputError("runs export: give the run once, as RUN_ID (not also --run)")
+    export(
+        Store(db, read_only=True),
+        output_format,
+        run_id if run_id is not None else run,
+        out=sys.stdout,
+    )
 
 
 @runs_app.command("import")
