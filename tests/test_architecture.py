@@ -173,3 +173,19 @@ def test_central_path_equals_the_bills_central_values() -> None:
     for key in TRAINING_LINES:
         line = bill.line(key)
         assert line is not None and values[key] == line.value, key
+
+
+def test_a_measured_run_bills_its_own_duration() -> None:
+    from combien.measure.measured import measured_bill
+    from combien.measure.sensors import Device
+
+    gpu = Device("gpu0", "gpu", "NVIDIA H100 80GB HBM3", "measured", "node")
+    # one H100 measured for two hours at 500 W: 3.6 MJ = 1 kWh
+    bill = measured_bill({"location": "FR"}, [(gpu, 3.6e6)], 7200.0)
+    assert bill.inputs["wall_hours"].origin == "measured"
+    assert bill.to_dict()["compute"]["wall_hours"] == {"value": 2.0, "low": 2.0, "high": 2.0}
+    assert bill.chip_hours is not None and bill.chip_hours.value == 2.0  # 1 GPU × 2 h
+    # the GPUs the run used, bought: one H100's server share ÷ (1 − 0.19 interconnect)
+    capex = bill.cost_hardware_capex_usd
+    assert capex is not None and capex.value == pytest.approx(33_750 / (1 - 0.19))
+    assert ("Wall-clock time", "2.00 h", "measured") in bill.rows()

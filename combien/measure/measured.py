@@ -63,6 +63,10 @@ def _bill(
             f"{gpus} GPU(s) × measured duration",
             MEASURED,
         )
+    if duration_s > 0:
+        measured["wall_hours"] = Assumption(
+            duration_s / SECONDS_PER_HOUR, "h", "measured duration", MEASURED
+        )
     resolved = resolve_training(TrainingRun.parse(fields), measured)
     return bill_from(resolved, samples=SAMPLES, seed=site.seed, title="measured run")
 

@@ -42,7 +42,10 @@ def _time_rows(bill: Bill, notes: Footnotes) -> list[tuple[str, ...]]:
     wall = bill.line("wall_hours")
     days = bill.inputs.get("days")
     wall_figure = None
-    if wall is not None:
+    measured_wall = bill.inputs.get("wall_hours")
+    if measured_wall is not None and measured_wall.origin == "measured":
+        wall_figure = figures.measured_hours(bill)
+    elif wall is not None:
         method, source = (
             (figures.from_input(days).method, days.source)
             if days

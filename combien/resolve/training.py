@@ -17,6 +17,7 @@ from combien.resolve.resolver import (
     CATALOG,
     DEFAULT,
     DERIVED,
+    MEASURED,
     USER,
     Resolver,
     scaled_assumption,
@@ -173,6 +174,8 @@ def compute(r: Resolver[TrainingRun], hw: catalog.Hardware | None) -> None:
         r.put("chips", chips[0], "count", chips[1])
     elif days:  # with the chip-hours, the days give the chips; without, the chips follow
         r.put("wall_hours", days[0] * HOURS_PER_DAY, "h", days[1])
+    elif "wall_hours" in r.measured:  # a tracked run's own duration
+        r.put("wall_hours", r.measured["wall_hours"].value, "h", MEASURED)
     if chip_hours is None and flop is None:
         if has_it_energy:
             return

@@ -139,6 +139,9 @@ class Bill:
                 continue
             unit = output.unit
             low_high = span(line.low, line.high, unit) if line.low < line.high else "no spread"
+            given = self.inputs.get(key)
+            if given is not None and given.origin == "measured" and line.low == line.high:
+                low_high = "measured"  # a tracked run's own figure (its duration, its hours)
             out.append((output.label, quantity(line.value, unit), low_high))
         return out
 
