@@ -473,3 +473,22 @@ def test_forecast_bill_of_the_whole_run(tmp_path: Path) -> None:
     assert whole.energy_kwh.value / partial.energy_kwh.value == pytest.approx(10 / 4)
     for line in (whole.co2e_total_kg, whole.water_total_l, whole.cost_cloud_usd):
         assert line is not None and line.low <= line.value <= line.high
+
+
+def test_count_gives_the_measured_energy_per_request_and_token(tmp_path: Path) -> None:
+    clock = ManualClock()
+    db = str(tmp_path / "r.db")
+    with combien.Tracker(db=db, sensors=[FakeSensor(300.0)], clock=clock, **EACH_SECOND) as t:
+        clock.advance(10.0)
+        t.count(requests=100, tokens_in=10_000, tokens_out=5_000)
+        t.count(requests="many")  # type: ignore[arg-type]  # refused, the job goes on
+    served = t.run_info()["served"]
+    # 300 W for 10 s = 3,000 J: 30 J (8.33 mWh) per request, 0.6 J per output token
+    assert served["requests"] == 100 and served["tokens_out"] == 5_000
+    assert served["energy_per_request_kwh"] == pytest.approx(3000 / 100 / 3.6e6)
+    assert served["energy_per_output_token_j"] == pytest.approx(3000 / 5000)
+    notes = t.run_info()["notes"]
+    assert any(n.startswith("served 100 requests (5,000 output tokens)") for n in notes)
+    assert any("count() refused" in n for n in notes)
+    stored = Store(db).run(t.id)["bill"]  # what `runs show` reads back
+    assert stored["run"]["served"]["energy_per_output_token_j"] == pytest.approx(0.6)

@@ -30,6 +30,31 @@ class Accounting:
         self.done = 0.0
         self._running = RunningForecast()  # (elapsed s, done, joules), in constant time
         self.notes: list[str] = []
+        #: what a measured inference server or benchmark served: requests and tokens
+        self.served = {"requests": 0.0, "tokens_in": 0.0, "tokens_out": 0.0}
+
+    def count(self, requests: float = 0, tokens_in: float = 0, tokens_out: float = 0) -> None:
+        """Add requests and tokens served (numbers ≥ 0; anything else is refused)."""
+        added = {"requests": requests, "tokens_in": tokens_in, "tokens_out": tokens_out}
+        for key, value in added.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"count({key}=...) takes a number, not {value!r}")
+            if not 0 <= value < float("inf"):
+                raise ValueError(f"count({key}={value}) must be a finite number ≥ 0")
+        for key, value in added.items():
+            self.served[key] += float(value)
+
+    def served_info(self, energy_j: float) -> dict[str, float] | None:
+        """What was served and the measured energy (all devices) per request and per token."""
+        requests, tokens_out = self.served["requests"], self.served["tokens_out"]
+        if requests <= 0 and tokens_out <= 0:
+            return None
+        info = dict(self.served)
+        if requests > 0:
+            info["energy_per_request_kwh"] = kwh_from_j(energy_j) / requests
+        if tokens_out > 0:
+            info["energy_per_output_token_j"] = energy_j / tokens_out
+        return info
 
     def progress(self, done: float, total: float | None = None) -> None:
         """`done` units of `total` (None: the total given before) are done."""
@@ -54,6 +79,10 @@ class Accounting:
         """The bill's `run` object: `identity` (id, project, status), the duration and scope,
         each node and device, the forecast, and the notes (each once)."""
         prediction = self.forecast()
+        served = self.served_info(measurement.energy_j)
+        notes = list(self.notes)
+        if served is not None:
+            notes.append(_served_note(served))
         return {
             **identity,
             "duration_s": measurement.duration_s,
@@ -62,7 +91,8 @@ class Accounting:
             "nodes": _node_rows(measurement),
             "devices": _device_rows(measurement),
             "forecast": prediction.to_dict() if prediction else None,
-            "notes": list(dict.fromkeys(self.notes)),
+            "served": served,
+            "notes": list(dict.fromkeys(notes)),
         }
 
     def summary(self, measurement: Measurement) -> str:
@@ -80,6 +110,18 @@ class Accounting:
             f"{text}; {prediction.fraction:.0%} done, forecast {quantity(value, 'kWh')} "
             f"[{quantity(low, 'kWh')}–{quantity(high, 'kWh')}]"
         )
+
+
+def _served_note(served: dict[str, float]) -> str:
+    parts = [f"served {served['requests']:,.0f} requests"]
+    if served["tokens_out"]:
+        parts[0] += f" ({served['tokens_out']:,.0f} output tokens)"
+    if "energy_per_request_kwh" in served:
+        per_request = quantity(served["energy_per_request_kwh"], "kWh")
+        parts.append(f"{per_request} measured per request")
+    if "energy_per_output_token_j" in served:
+        parts.append(f"{served['energy_per_output_token_j']:.3g} J per output token")
+    return ": ".join(parts[:1]) + (", " + ", ".join(parts[1:]) if len(parts) > 1 else "")
 
 
 def _device_rows(measurement: Measurement) -> list[dict[str, Any]]:

@@ -270,6 +270,14 @@ class Tracker:
             debug("combien progress: %s", exc)
             return None
 
+    def count(self, requests: float = 0, tokens_in: float = 0, tokens_out: float = 0) -> None:
+        """Record requests and tokens served (an inference server or benchmark under the
+        tracker): the bill then says the measured energy per request and per output token."""
+        try:
+            self._accounting.count(requests, tokens_in, tokens_out)
+        except (TypeError, ValueError) as exc:  # the job goes on; the run says what was refused
+            self._accounting.notes.append(f"count() refused: {exc}")
+
     def step(self, n: float = 1) -> Forecast | None:
         """One more unit of work done (needs `total` set)."""
         return self.progress(self._accounting.done + n)
