@@ -73,11 +73,11 @@ def crossings(t: Trends, key: str) -> list[Crossing]:
     run, _ = t.largest(key)
     start = decimal_year(run.date)
     found = t.crossings(key)
+    years = [found[f"{level:.0e}".replace("+", "")]["value"] for level in THRESHOLDS_USD]
     return [
-        Crossing(level, found[f"{level:.0e}".replace("+", "")]["value"],
-                 found[f"{level:.0e}".replace("+", "")]["value"] <= start)
-        for level in THRESHOLDS_USD
-    ]  # fmt: skip
+        Crossing(level, year, year <= start)
+        for level, year in zip(THRESHOLDS_USD, years, strict=True)
+    ]
 
 
 def place_labels(

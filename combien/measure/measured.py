@@ -53,7 +53,7 @@ def _bill(
             value, "kWh", source, MEASURED, low if uncertain else None, high if uncertain else None
         )
     }
-    fields: dict[str, Any] = site.model_dump(exclude_defaults=True)
+    fields: dict[str, Any] = site.values()
     fields.pop("hardware", None)
     if hardware and gpus and duration_s > 0:
         fields["hardware"] = hardware

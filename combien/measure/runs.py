@@ -291,7 +291,7 @@ def estimate_for_run(run: dict[str, Any], spec: TrainingRun) -> Bill:
     """The estimate of a tracked run from a spec; its hardware and time default to the run's."""
     from combien.training.estimate import estimate
 
-    fields = spec.model_dump(exclude_defaults=True)
+    fields: dict[str, Any] = spec.values()
     gpus = [d for d in run["devices"] if d["kind"] == "gpu"]
     for key, value in (run["options"] or {}).items():
         fields.setdefault(key, value)

@@ -128,7 +128,7 @@ def _variant(base: TrainingRun, fields: Mapping[str, object]) -> TrainingRun:
     energy scenario)."""
     if fields.get("energy") != GRID:
         return base.merged(**fields)
-    data = base.model_dump(exclude_defaults=True)
+    data = base.values()
     data.pop("energy", None)
     data.update({k: v for k, v in fields.items() if k != "energy" and v is not None})
     return TrainingRun.parse(data)

@@ -95,7 +95,7 @@ def plan(
     sized = given_work & {"params", "active_params"} and "tokens" in given_work
     if not (given_work & {"model", "flop"} or sized):
         raise IncompleteError("plan needs the work: --params and --tokens, --flop, or --model")
-    given = base.model_dump(exclude_defaults=True)
+    given = base.values()
     bounds = limits(
         deadline=deadline,
         budget=budget,

@@ -81,6 +81,11 @@ class Timing:
             x["active_params"], x["tokens_in"], gpus, x["peak_flops"], x["prefill_mfu"]
         )
 
+    def shape(self, batch: float, gpus: int) -> Shape:
+        """The replica at this batch on this many accelerators."""
+        return Shape(gpus, batch, self.memory_gb(batch), self.step_s(batch, gpus),
+                     self.prefill_s(gpus))  # fmt: skip
+
 
 def shape(r: Resolver[InferenceRun], hw: catalog.Hardware, kv: float) -> Shape:
     """The replica's batch and accelerators, recorded as inputs with their origin."""
@@ -89,8 +94,7 @@ def shape(r: Resolver[InferenceRun], hw: catalog.Hardware, kv: float) -> Shape:
         batch = r.spec.batch
         r.put("batch", batch, "requests", USER)
         gpus = replica_gpus(r, hw, timing.memory_gb(batch), batch)
-        return Shape(gpus, batch, timing.memory_gb(batch), timing.step_s(batch, gpus),
-                     timing.prefill_s(gpus))  # fmt: skip
+        return timing.shape(batch, gpus)
     if r.spec.gpus is not None:
         _check_weights_fit(r, hw, r.spec.gpus)
     chosen = latency_bound(r, hw, timing)
@@ -125,8 +129,7 @@ def latency_bound(r: Resolver[InferenceRun], hw: catalog.Hardware, timing: Timin
         gpus = _gpus_for(r, hw, timing.memory_gb(batch))
         if gpus is None:
             break
-        candidate = Shape(gpus, batch, timing.memory_gb(batch), timing.step_s(batch, gpus),
-                          timing.prefill_s(gpus))  # fmt: skip
+        candidate = timing.shape(batch, gpus)
         fastest = fastest or candidate
         if candidate.step_s <= tpot_s and candidate.prefill_s <= ttft_s:
             best = candidate

@@ -140,13 +140,6 @@ class Spec:
             if getattr(self, f.name) != f.default
         }
 
-    def model_dump(self, *, exclude_defaults: bool = False) -> dict[str, Any]:
-        """The attributes as keyword arguments for `estimate`/`infer` (`exclude_defaults`: only
-        those given)."""
-        if exclude_defaults:
-            return self.values()
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
     def merged(self, **overrides: object) -> Self:
         """A copy with some fields replaced (validated again)."""
         data = self.values()

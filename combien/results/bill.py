@@ -124,11 +124,14 @@ class Bill:
 
     # ------------------------------------------------------------------ text
 
+    def row_keys(self) -> tuple[str, ...]:
+        """The output keys of `rows()`, in the same order."""
+        return TRAINING_LINES + tuple(k for k in HEAT_LINES if k in self.lines)
+
     def rows(self) -> list[tuple[str, str, str]]:
         """(label, value, 90% range) of every line, in OUTPUTS order."""
-        keys = TRAINING_LINES + tuple(k for k in HEAT_LINES if k in self.lines)
         out = []
-        for key in keys:
+        for key in self.row_keys():
             output, line = OUTPUTS[key], self.lines.get(key)
             if line is None:
                 measured = self._measured_hours() if key == "wall_hours" else None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from combien.fields import INPUTS, OUTPUTS, Field
+from combien.fields import INPUTS, Field
 from combien.resolve.spec import InferenceRun, Spec, TrainingRun
 from combien.web.queries import EstimateQuery, InferQuery, PlanQuery, given
 from combien.web.runs import find_run, power_document
@@ -69,8 +69,7 @@ def estimate(query: Annotated[EstimateQuery, Query()]) -> HTMLResponse:  # type:
     bill = run_estimate(TrainingRun.parse(values)) if values else None
     lines = []
     if bill is not None:
-        for label, value, span in bill.rows():
-            key = next(k for k, o in OUTPUTS.items() if o.label == label)
+        for key, (label, value, span) in zip(bill.row_keys(), bill.rows(), strict=True):
             lines.append({"label": label, "value": value, "span": span, "bar": bar(bill.line(key))})
     return render("estimate.html", panels=form(TrainingRun, values), bill=bill, lines=lines)
 

@@ -14,12 +14,9 @@ from combien.web.state import store_of
 
 def find_run(request: Request, run_id: str) -> dict[str, Any]:
     store = store_of(request)
-    ids = store.find(run_id) if run_id else []
-    if len(ids) != 1:
-        raise NotFound(f"no run {run_id!r} in the store (or the prefix is ambiguous)")
-    found = store.run(ids[0])
+    found = store.run(run_id) if run_id else None
     if found is None:
-        raise NotFound(f"no run {run_id!r} in the store")
+        raise NotFound(f"no run {run_id!r} in the store (or the prefix is ambiguous)")
     return found
 
 
