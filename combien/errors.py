@@ -8,6 +8,7 @@ callers may catch either. Messages are one line and say how to fix the problem.
      │    ├── ConflictError              two inputs that disagree (names both)
      │    └── IncompleteError            not enough to derive what was asked
      ├── UnknownNameError(LookupError)   an id not in the catalog (carries suggestions)
+     │    └── AmbiguousNameError         a name several rows answer to (lists them)
      └── DataError(RuntimeError)         a reference data file that is malformed
 
 Soft problems (a default used, a line that cannot be computed) are not errors: they are coded
@@ -59,6 +60,18 @@ class UnknownNameError(CombienError, LookupError):
 
     def __str__(self) -> str:  # LookupError would quote the message
         return str(self.args[0])
+
+
+class AmbiguousNameError(UnknownNameError):
+    """A name that several catalog rows answer to ("Georgia"); carries their ids."""
+
+    def __init__(self, kind: str, name: str, matches: Sequence[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.suggestions = tuple(matches)
+        CombienError.__init__(
+            self, f"{kind} {name!r} names several: {', '.join(matches)} — pass one of these ids"
+        )
 
 
 class DataError(CombienError, RuntimeError):

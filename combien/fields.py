@@ -46,6 +46,13 @@ CONSTRAINTS = "constraints"
 PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32")
 WEIGHT_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
 COMMITMENTS = ("on-demand", "1y", "3y")
+#: dates (--start) are read from this year, the first of the grid series (Ember's start at 2000),
+#: to a year ahead (a run being planned)
+FIRST_DATA_YEAR = 2000
+DAYS_AHEAD = 366
+#: carbon scopes of a grid intensity: lifecycle (generation and its supply chain, as Ember and
+#: IPCC AR5 count it) or combustion (the smokestack only, as eGRID and ECCC count it)
+GRID_SCOPES = ("lifecycle", "combustion")
 PREFERENCES = ("flop", "params", "chip-hours", "days", "mfu")
 #: Monte Carlo draws: below 100 the 5th and 95th percentiles rest on fewer than five draws each
 #: (with 10, the P95 of an estimate's lines is off by ~15% in the median, ~60% at worst)
@@ -196,14 +203,26 @@ class Field:
 
     def _date(self, value: object) -> str:
         if isinstance(value, date):  # YAML reads an unquoted 2024-01-01 as a date
-            return value.isoformat()[:10]
+            value = value.isoformat()[:10]
         try:
-            parse_date(str(value))
+            day = parse_date(str(value))
         except ValueError:
             raise InputError(
                 f"{self.flag}: cannot read {echo(value)} as a date — use YYYY-MM or YYYY-MM-DD",
                 field=self.attr,
             ) from None
+        if day.year < FIRST_DATA_YEAR:
+            raise InputError(
+                f"{self.flag}: {echo(value)} is before {FIRST_DATA_YEAR}, the first year of "
+                "combien's grid and price series — pass a later date, or --grid and --price-kwh",
+                field=self.attr,
+            )
+        if (day - date.today()).days > DAYS_AHEAD:
+            raise InputError(
+                f"{self.flag}: {echo(value)} is more than a year ahead — a start date is when "
+                "the run starts (YYYY-MM)",
+                field=self.attr,
+            )
         return str(value)
 
 
@@ -310,6 +329,9 @@ INPUTS = _fields(
     # lignite, the dirtiest source, emits ~1,100–1,200 gCO2e/kWh
     Field("grid", "gCO2e/kWh", "number", "Grid carbon intensity, gCO2e/kWh.", SITE,
           "non_negative", maximum=2000),
+    Field("grid_scope", "", "choice",
+          "Carbon scope of the location's grid: lifecycle (default) or combustion.", SITE,
+          choices=GRID_SCOPES),
     # reservoir hydropower, the thirstiest source, evaporates up to a few hundred L/kWh
     Field("ewif", "L/kWh", "number", "Water intensity of electricity, L/kWh.", SITE,
           "non_negative", maximum=1000),
@@ -325,7 +347,8 @@ INPUTS = _fields(
     Field("commitment", "", "choice", "Cloud commitment: on-demand, 1y, 3y (default 3y).",
           PRICES, choices=COMMITMENTS),
     Field("start", "", "date",
-          "Training start YYYY-MM: depreciates the hardware price to it.", PRICES),
+          "Training start YYYY-MM: the grid of that year; depreciates the hardware price to it.",
+          PRICES),
     # method
     # an idle accelerator still draws ~10–20% of its TDP
     Field("power_fraction", "fraction", "number", "Average power ÷ TDP, 0–1.", METHOD,

@@ -35,7 +35,7 @@ def test_issue_example() -> None:
         bill.cost_hardware_capex_usd,
     ):
         assert line is not None and 0 < line.low <= line.high
-    assert bill.inputs["grid_gco2e_per_kwh"].source.startswith("locations:US-IA")
+    assert bill.inputs["grid_gco2e_per_kwh"].source.startswith("grid_intensity:US-IA")
     assert bill.labels["location"] == "US-IA"
     with pytest.raises(dataclasses.FrozenInstanceError):
         bill.flop = 1  # type: ignore[misc]
@@ -79,7 +79,7 @@ def test_lines_null_with_a_reason() -> None:
 def test_no_location_warns_and_uses_world() -> None:
     bill = combien.estimate(flop=1e24, hardware="h100")
     assert "no-location" in [w.code for w in bill.warnings]
-    assert bill.inputs["grid_gco2e_per_kwh"].source.startswith("locations:WORLD")
+    assert bill.inputs["grid_gco2e_per_kwh"].source.startswith("grid_intensity:WORLD")
     defaults = {n for n, a in bill.inputs.items() if a.origin in ("catalog", "default")}
     assert {"mfu", "pue", "grid_gco2e_per_kwh", "power_fraction"} <= defaults
 

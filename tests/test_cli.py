@@ -51,17 +51,19 @@ def test_estimate_table_and_markdown(cli: Any, monkeypatch: pytest.MonkeyPatch) 
     # 6 × 70e9 × 15e12 FLOP / (989.4e12 FLOP/s × MFU × 3,600 s) / goodput 0.9 H100-hours, with
     # the MFU of the fit of published runs (0.323 here; the fit is checked in test_mfu.py);
     # × 0.7 kW × 0.75 × 1.821 (Epoch AI's power factors) × PUE 1.25;
-    # × 287.6 gCO2e/kWh (Iowa, eGRID2023: 634.156 lb/MWh × 0.45359237): 2,090 t
+    # × Iowa's eGRID2023 combustion rate (634.156 lb/MWh × 0.45359237 = 287.6 gCO2e/kWh) in the
+    # lifecycle scope: × the US ratio of 2023, Ember's 392.848 over eGRID's 349.667 g/kWh: 2,349 t
     args = ("--params", "70B", "--tokens", "15T", "--hardware", "h100-sxm", "--chips", "16384")
     mfu = cli("estimate", *args, "--location", "US-IA", "--format", "json").json()["inputs"]["mfu"]
     chip_hours = 6 * 70e9 * 15e12 / (989.4e12 * mfu["value"] * 3600) / 0.9
-    tonnes = chip_hours * 0.7 * 0.75 * 1.821 * 1.25 * 634.156 * 0.45359237 / 1e6
+    lifecycle = 634.156 * 0.45359237 * 392.848 / 349.66710055508
+    tonnes = chip_hours * 0.7 * 0.75 * 1.821 * 1.25 * lifecycle / 1e6
     printed = re.search(r"CO2e operational\s*│\s*([\d,]+) t\s*│", table.out)
     assert printed and float(printed[1].replace(",", "")) == round(tonnes), table.out
     markdown = cli("estimate", "--model", "bloom", "--format", "markdown")
     assert markdown.code == 0 and markdown.out.startswith("## combien")
     assert "### Inputs" in markdown.out
-    assert "locations:FR 2023 — " in markdown.out  # sources in full
+    assert "grid_intensity:FR 2022 lifecycle — " in markdown.out  # sources in full
     # 1,082,990 A100-hours × 0.4 kW × 0.75 × 2.031 × PUE 1.25 = 824,832 kWh
     assert "| Energy (facility) | 825 MWh |" in markdown.out
 
@@ -75,7 +77,9 @@ def test_spec_file_with_flag_override(cli: Any, tmp_path: Path) -> None:
     # same run, same facility: only the grid changes, Virginia 244.8 g/kWh (eGRID2023) against
     # France 56.0 g/kWh (Ember 2023)
     ratio = b["co2e_kg"]["operational"]["value"] / a["co2e_kg"]["operational"]["value"]
-    assert ratio == pytest.approx(244.8 / 56.0)
+    # no date: the latest figures, Virginia's eGRID2023 244.758 g/kWh × the US 2023 lifecycle
+    # ratio (Ember 392.848 over eGRID 349.667) against France's Ember 2024 44.1791 g/kWh
+    assert ratio == pytest.approx(244.75798925963 * 392.848 / 349.66710055508 / 44.1791)
 
 
 def test_units_in_flags(cli: Any) -> None:

@@ -17,8 +17,17 @@ from combien.plan.compare import compare
 from combien.results.document import Document
 from combien.training.estimate import estimate
 
-GRID_FR = catalog.locations().get("FR").grid_gco2e_per_kwh  # 56.0 g/kWh, Ember 2023
-GRID_VA = catalog.locations().get("US-VA").grid_gco2e_per_kwh  # 244.8 g/kWh, eGRID2023
+
+def grid(location: str, year: int | None) -> float:
+    """The lifecycle grid intensity combien reads for a location and year (gCO2e/kWh)."""
+    found = catalog.grid_intensity(catalog.locations().get(location), year, "lifecycle")
+    assert found is not None
+    return found.value
+
+
+# Llama 3.1 405B trained from 2024 (its preset's date less its days and the acquisition lag)
+GRID_FR = grid("FR", 2024)
+GRID_VA = grid("US-VA", 2024)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +47,7 @@ def test_grid_ratio_and_common_draws(fr_va: Any) -> None:
     fr, va = (v.bill for v in fr_va.variants)
     diff = fr_va.difference("US-VA", "co2e_operational_kg")
     # same facility energy, carbon = energy × grid: the ratio is that of the grids
-    # (244.8 / 56.0 = 4.37, eGRID2023 Virginia over Ember 2023 France)
+    # (Virginia's 2024 lifecycle intensity over France's)
     assert diff.ratio == pytest.approx(GRID_VA / GRID_FR, rel=1e-12)
     assert diff.value == pytest.approx(va.co2e_operational_kg.value - fr.co2e_operational_kg.value)
     # both grids carry the same relative range (grid_rel) and the same draw of it, and the
@@ -160,10 +169,8 @@ def test_cli_specs_are_variants(cli: Any, tmp_path: Path) -> None:
     ).json()
     assert [v["name"] for v in data["variants"]] == ["iowa", "quebec"]
     grids = [v["bill"]["inputs"]["grid_gco2e_per_kwh"]["value"] for v in data["variants"]]
-    assert grids == [
-        catalog.locations().get("US-IA").grid_gco2e_per_kwh,
-        catalog.locations().get("CA-QC").grid_gco2e_per_kwh,
-    ]
+    years = [int(v["bill"]["labels"]["grid_year"]) for v in data["variants"]]
+    assert grids == [grid("US-IA", years[0]), grid("CA-QC", years[1])]
 
 
 def test_cli_bad_lists_are_one_line(cli: Any) -> None:
@@ -218,7 +225,7 @@ def test_readme_compare_commands(cli: Any, tmp_path: Path, monkeypatch: pytest.M
     (tmp_path / "b.yaml").write_text("model: gpt-3\nlocation: CA-QC\n")
     locations, commitments, specs = readme_commands("compare")
     out = cli(*locations).out
-    # operational CO2e: the same energy at 244.8 (US-VA) and 56.0 (FR) gCO2e/kWh
+    # operational CO2e: the same energy at Virginia's and France's grid intensities
     fr, va = (_amount(c) for c in _cells(out, "CO2e operational")[:2])
     assert va / fr == pytest.approx(GRID_VA / GRID_FR, rel=5e-3)
     assert "higher in 100% of draws" in out
@@ -229,10 +236,10 @@ def test_readme_compare_commands(cli: Any, tmp_path: Path, monkeypatch: pytest.M
     assert "cheaper in 90% of draws" in out
     rows = list(csv.DictReader(io.StringIO(cli(*specs).out)))
     quebec = next(r for r in rows if r["variant"] == "b" and r["line"] == "co2e_operational_kg")
-    # the same run in Quebec (0.8 gCO2e/kWh) and Iowa (287.6)
+    # the same run in Quebec and in Iowa: the ratio of their grids in the run's year
     ratio = (
-        catalog.locations().get("CA-QC").grid_gco2e_per_kwh
-        / catalog.locations().get("US-IA").grid_gco2e_per_kwh
+        estimate(model="gpt-3", location="CA-QC", samples=100).inputs["grid_gco2e_per_kwh"].value
+        / estimate(model="gpt-3", location="US-IA", samples=100).inputs["grid_gco2e_per_kwh"].value
     )
     assert float(quebec["diff_ratio"]) == pytest.approx(ratio, rel=1e-12)
 

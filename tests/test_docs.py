@@ -178,9 +178,9 @@ def _data_hardware(cli: Any, args: list[str]) -> None:
     assert float(row[2]) == pytest.approx(1978.9e12 / 2, rel=5e-4)
 
 
-def _data_locations(cli: Any, args: list[str]) -> None:
+def _data_grid(cli: Any, args: list[str]) -> None:
     out = cli(*args).out
-    row = re.search(r"│ US-VA\s*│[^│]*│[^│]*│[^│]*│\s*([\d.]+)\s*│", out)
+    row = re.search(r"│ US-VA\s*│ 2023 │ combustion │\s*([\d.]+)\s*│", out)
     assert row, out
     # eGRID2023, Virginia: 539.599 lb/MWh × 0.45359237 = 244.76 gCO2e/kWh
     assert float(row[1]) == pytest.approx(539.599 * 0.45359237, abs=0.05)
@@ -189,9 +189,9 @@ def _data_locations(cli: Any, args: list[str]) -> None:
 def _track(cli: Any, args: list[str]) -> None:
     result = cli(*args)
     assert result.code == 0  # the command's own exit code
-    # measured energy becomes carbon at France's grid: 56.0 gCO2e/kWh (Ember 2023, lifecycle)
+    # measured energy becomes carbon at France's grid: 44.18 gCO2e/kWh (Ember, 2024, lifecycle)
     grid = re.search(r"grid_gco2e_per_kwh\s+([\d.]+) ", result.err)
-    assert grid and float(grid[1]) == 56.0
+    assert grid and float(grid[1]) == 44.2
 
 
 def _track_command() -> list[str]:
@@ -209,9 +209,9 @@ def _runs_export(cli: Any, args: list[str]) -> None:
     rows = list(csv.DictReader(io.StringIO(cli(*args).out)))
     assert len(rows) == 1 and rows[0]["project"] == "demo"
     energy, facility = float(rows[0]["energy_kwh"]), float(rows[0]["facility_energy_kwh"])
-    # whatever the energy measured: × PUE 1.25 (typical facility), × 56 g/kWh (France)
+    # whatever the energy measured: × PUE 1.25 (typical facility), × 44.18 g/kWh (France, 2024)
     assert facility == pytest.approx(energy * PUE_TYPICAL)
-    assert float(rows[0]["co2e_kg"]) == pytest.approx(facility * 0.056)
+    assert float(rows[0]["co2e_kg"]) == pytest.approx(facility * 0.0441791)
 
 
 def _infer_70b(cli: Any, args: list[str]) -> None:
@@ -357,7 +357,7 @@ README_NUMBERS: dict[str, Callable[[Any, list[str]], None]] = {
     "estimate --model bloom --convention tdp --pue 1 --grid 57": _estimate_bloom_tdp,
     "estimate --spec run.yaml --format markdown": _estimate_spec_markdown,
     "data hardware --search h100": _data_hardware,
-    "data locations --search virginia": _data_locations,
+    "data grid --search US-VA": _data_grid,
     "track --location FR --project demo -- python3 -c print('training')": _track,
     "runs list": _runs_list,
     "runs export --format csv": _runs_export,
@@ -440,9 +440,9 @@ def test_readme_python_tracker_bills_at_frances_grid(
     namespace: dict[str, Any] = {}
     exec(compile(_python_block("combien.Tracker("), "README.md", "exec"), namespace)
     bill = namespace["t"].bill()
-    # whatever energy was measured: 56.0 gCO2e/kWh (France, Ember 2023) of the facility energy
-    assert bill.inputs["grid_gco2e_per_kwh"].value == 56.0
-    assert bill.co2e_operational_kg.value == pytest.approx(bill.energy_kwh.value * 0.056)
+    # whatever energy was measured: 44.1791 gCO2e/kWh (France, Ember 2024) of the facility energy
+    assert bill.inputs["grid_gco2e_per_kwh"].value == 44.1791
+    assert bill.co2e_operational_kg.value == pytest.approx(bill.energy_kwh.value * 0.0441791)
     printed = re.search(r"value=([\d.e+-]+)", capsys.readouterr().out.splitlines()[-1])
     assert printed and float(printed[1]) == pytest.approx(bill.co2e_total_kg.value)
 

@@ -65,7 +65,13 @@ def test_energy_from_chips_and_days() -> None:
 
 def test_carbon_and_cost() -> None:
     s = scores()
-    assert s["co2e_operational_kg"].coverage == 1 and s["co2e_operational_kg"].n == 10
+    assert s["co2e_operational_kg"].coverage == 0.9 and s["co2e_operational_kg"].n == 10
+    # the one outside: BLOOM, trained in France in 2022, whose authors took 57 gCO2e/kWh where
+    # Ember gives France 78.55 for 2022 (a year of nuclear outages): the miss is that ratio
+    (outside,) = [c for c in result().checks if c.quantity == "co2e_operational_kg"
+                  and not c.inside]  # fmt: skip
+    assert outside.case == "bloom-carbon"
+    assert outside.ratio == pytest.approx(78.5502 / 57, rel=2e-3)
     assert s["cost_usd"].coverage == 1 and s["cost_usd"].n == 6
     assert s["co2e_operational_kg"].median_abs_error <= 0.15
     assert s["cost_usd"].median_abs_error <= 0.15

@@ -27,6 +27,7 @@ class Table(StrEnum):
     facts = "facts"
     cpus = "cpus"
     architectures = "architectures"
+    grid = "grid"
 
 
 def _data_command(table: Table) -> Any:

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from combien.errors import DataError, UnknownNameError
+from combien.errors import AmbiguousNameError, DataError, UnknownNameError
+from combien.fields import GRID_SCOPES
 
 T = TypeVar("T")
 DATA_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -76,9 +77,6 @@ class Location:
     kind: str
     parent: str | None
     provider: str | None
-    grid_gco2e_per_kwh: float | None
-    grid_year: str | None
-    grid_source: str | None
     ewif_l_per_kwh: float | None
     ewif_source: str | None
     price_usd_per_kwh: float | None
@@ -371,6 +369,13 @@ def _number(text: str, where: str) -> float:
         raise DataError(f"{where}: {text!r} is not a number") from exc
 
 
+def _whole(text: str, where: str) -> int:
+    value = _number(text, where)
+    if not value.is_integer():
+        raise DataError(f"{where}: {text!r} is not a whole number")
+    return int(value)
+
+
 def _optional_number(text: str, where: str) -> float | None:
     return _number(text, where) if text else None
 
@@ -390,6 +395,8 @@ def _converter(annotation: Any) -> Converter:
         return _names
     if base is float:
         return _optional_number if optional else _number
+    if base is int and not optional:
+        return _whole
     if optional:
         return _optional_text
     return _text if base is str else _required_text
@@ -429,15 +436,23 @@ class Table(typing.Generic[T]):
     def __init__(self, kind: str, rows: Iterable[T], key: Callable[[T], str] = lambda r: r.id):  # type: ignore[attr-defined]
         self.kind = kind
         self.rows = tuple(rows)
-        self._index: dict[str, T] = {}
+        self._index: dict[str, T] = {normalise(key(row)): row for row in self.rows}
+        if len(self._index) < len(self.rows):
+            raise DataError(f"{kind}: two rows share an id")
+        #: aliases several rows answer to ("Georgia": a US state and a country)
+        self._ambiguous: dict[str, list[T]] = {}
         for row in self.rows:
-            names = (key(row), *getattr(row, "aliases", ()))
-            for name in names:
+            for name in getattr(row, "aliases", ()):
                 norm = normalise(name)
                 other = self._index.get(norm)
                 if other is not None and other is not row:
-                    raise DataError(f"{kind}: name {name!r} is used by two rows")
+                    if normalise(key(other)) == norm:
+                        raise DataError(f"{kind}: alias {name!r} of {key(row)} is another id")
+                    self._ambiguous.setdefault(norm, [other]).append(row)
                 self._index[norm] = row
+        for norm in self._ambiguous:
+            del self._index[norm]
+        self._key = key
         self._names = {
             name: key(row) for row in self.rows for name in (key(row), *getattr(row, "aliases", ()))
         }
@@ -445,8 +460,17 @@ class Table(typing.Generic[T]):
     def get(self, name: str) -> T:
         row = self._index.get(normalise(name))
         if row is None:
+            several = self._ambiguous.get(normalise(name))
+            if several:
+                raise AmbiguousNameError(self.kind, name, [self._label(r) for r in several])
             raise UnknownNameError(self.kind, name, self.suggest(name))
         return row
+
+    def _label(self, row: T) -> str:
+        name = getattr(row, "name", "")
+        parent = getattr(row, "parent", None)
+        where = f", {parent}" if parent and parent != "WORLD" else ""
+        return f"{self._key(row)} ({name}{where})" if name else self._key(row)
 
     def __contains__(self, name: str) -> bool:
         return normalise(name) in self._index
@@ -637,7 +661,6 @@ class Inherited:
 
 
 _FIELD_SOURCES = {
-    "grid_gco2e_per_kwh": ("grid_source", "grid_year"),
     "ewif_l_per_kwh": ("ewif_source", None),
     "price_usd_per_kwh": ("price_source", "price_year"),
     "pue": ("facility_source", None),
@@ -663,6 +686,142 @@ def location_value(location: Location, field: str) -> Inherited | None:
     return None
 
 
+@dataclass(frozen=True)
+class GridIntensity:
+    """One published carbon intensity of a location's electricity in one year and scope."""
+
+    location: str
+    year: int
+    scope: str
+    gco2e_per_kwh: float
+    source: str
+    as_of: str
+
+
+@dataclass(frozen=True)
+class GridSeries:
+    """The yearly grid intensities (gCO2e/kWh) of one location in one scope, from one source."""
+
+    location: str
+    scope: str
+    values: dict[int, float]
+    source: str
+    as_of: str
+
+    def nearest(self, year: int | None) -> int:
+        """`year` if published, else the nearest (the later on a tie); None: the latest."""
+        if year is None:
+            return max(self.values)
+        return min(self.values, key=lambda y: (abs(y - year), -y))
+
+    def figure(self, year: int) -> GridIntensity:
+        return GridIntensity(
+            self.location, year, self.scope, self.values[year], self.source, self.as_of
+        )
+
+
+@dataclass(frozen=True)
+class GridFigure:
+    """The grid intensity a run uses: the published figure nearest its year, in the scope asked
+    for, converted from the other scope where the location publishes only that one."""
+
+    value: float
+    year: int
+    scope: str
+    from_id: str
+    source: str
+    #: the figure is in the other scope: neither published nor convertible in the one asked for
+    other_scope: bool = False
+    #: the figure was converted from the other scope by a ratio of the two scopes
+    converted: bool = False
+
+
+@functools.cache
+def grid_series() -> dict[tuple[str, str], GridSeries]:
+    """Published grid intensities by (location id, scope).
+
+    grid_intensity.csv holds one row per series (a location in one scope from one source) and
+    one column per year; a blank cell is a year that source does not publish.
+    """
+    table = locations()
+    out: dict[tuple[str, str], GridSeries] = {}
+    for line, raw in enumerate(_read_rows("grid_intensity.csv"), start=2):
+        where = f"grid_intensity.csv:{line}"
+        location, scope, source, as_of = (
+            raw.pop(k, "").strip() for k in ("location", "scope", "source", "as_of")
+        )
+        if location not in table:
+            raise DataError(f"{where}: unknown location {location!r}")
+        if scope not in GRID_SCOPES:
+            raise DataError(f"{where}: scope {scope!r} is not one of {', '.join(GRID_SCOPES)}")
+        if not source or not as_of:
+            raise DataError(f"{where}: row without a source or as_of")
+        key = (table.get(location).id, scope)
+        if key in out:
+            raise DataError(f"{where}: a second {scope} series for {location}")
+        values = {int(year): _number(cell, f"{where}:{year}") for year, cell in raw.items() if cell}
+        out[key] = GridSeries(key[0], scope, values, source, as_of)
+    return out
+
+
+def grid_intensity(location: Location, year: int | None, scope: str) -> GridFigure | None:
+    """The grid intensity of a location for a run of `year` (None: the latest published), in
+    `scope`, from the first of the location and its parents that publishes any figure.
+
+    At that location, in this order: the figure of that year in the scope; the figure of that
+    year in the other scope, converted by the location's own ratio of the two scopes; the
+    nearest year in the scope; the nearest year in the other scope, converted by the nearest
+    ancestor's ratio; failing all, that figure as it is, flagged `other_scope`.
+    """
+    table = locations()
+    series = grid_series()
+    other = GRID_SCOPES[1 - GRID_SCOPES.index(scope)]
+    row: Location | None = location
+    while row is not None:
+        wanted, given = series.get((row.id, scope)), series.get((row.id, other))
+        if wanted and (year is None or year in wanted.values):
+            return _direct(wanted, year)
+        if given and year in given.values and (own := _converted(given, year, scope, row)):
+            return own
+        if wanted:
+            return _direct(wanted, year)
+        if given:
+            hit = given.nearest(year)
+            parent = table.get(row.parent) if row.parent else None
+            while parent is not None:
+                if converted := _converted(given, hit, scope, parent):
+                    return converted
+                parent = table.get(parent.parent) if parent.parent else None
+            return GridFigure(given.values[hit], hit, other, row.id, given.source, other_scope=True)
+        row = table.get(row.parent) if row.parent else None
+    return None
+
+
+def _direct(series: GridSeries, year: int | None) -> GridFigure:
+    hit = series.nearest(year)
+    return GridFigure(series.values[hit], hit, series.scope, series.location, series.source)
+
+
+def _converted(given: GridSeries, year: int, scope: str, by: Location) -> GridFigure | None:
+    """`given`'s figure of `year` in `scope`, scaled by `by`'s ratio of the two scopes in the
+    year nearest among those `by` publishes both; None if it never does."""
+    series = grid_series()
+    num, den = series.get((by.id, scope)), series.get((by.id, given.scope))
+    common = (num.values.keys() & den.values.keys()) if num and den else set()
+    if not num or not den or not common:
+        return None
+    ratio_year = min(common, key=lambda y: (abs(y - year), -y))
+    ratio = num.values[ratio_year] / den.values[ratio_year]
+    source = (
+        f"{given.source}; × {ratio:.3f} from {given.scope} to {scope}: {by.id}'s {ratio_year} "
+        f"{scope} {num.values[ratio_year]:.4g} over its {given.scope} "
+        f"{den.values[ratio_year]:.4g} gCO2e/kWh (see `combien data grid`)"
+    )
+    return GridFigure(
+        given.values[year] * ratio, year, scope, given.location, source, converted=True
+    )
+
+
 def search(rows: Iterable[Any], text: str | None) -> list[Any]:
     """Rows whose id, name, aliases or vendor contain `text` (case-insensitive)."""
     if not text:
@@ -672,7 +831,16 @@ def search(rows: Iterable[Any], text: str | None) -> list[Any]:
     for row in rows:
         hay = " ".join(
             str(getattr(row, f, ""))
-            for f in ("id", "name", "vendor", "provider", "hardware", "offer", "organization")
+            for f in (
+                "id",
+                "name",
+                "vendor",
+                "provider",
+                "hardware",
+                "offer",
+                "organization",
+                "location",
+            )
         )
         hay += " " + " ".join(getattr(row, "aliases", ()))
         if needle in hay.lower():

@@ -27,8 +27,6 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "name",
         "kind",
         "parent",
-        "grid_gco2e_per_kwh",
-        "grid_year",
         "ewif_l_per_kwh",
         "price_usd_per_kwh",
         "pue",
@@ -82,6 +80,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "source",
     ),
     "facts": ("id", "value", "low", "high", "unit", "claim", "source"),
+    "grid": ("location", "year", "scope", "gco2e_per_kwh", "source"),
     "cpus": ("id", "name", "cores", "tdp_w", "source"),
     "architectures": ("id", "params", "layers", "d_model", "kv_heads", "head_dim", "source"),
 }
@@ -99,6 +98,11 @@ def rows(table: str) -> list[Any]:
         "defaults": lambda: [catalog.default(k) for k in catalog.default_ids()],
         "energy": catalog.energy_sources,
         "facts": catalog.facts,
+        "grid": lambda: [
+            series.figure(year)
+            for series in catalog.grid_series().values()
+            for year in sorted(series.values)
+        ],
         "cpus": catalog.cpus,
         "architectures": catalog.architectures,
     }

@@ -275,11 +275,11 @@ def _site(o: SectorInputs, inputs: dict[str, dict[str, float | str]]) -> tuple[f
         "unit": "L/kWh",
         "source": off_source,
     }
-    grid = catalog.location_value(loc, "grid_gco2e_per_kwh")
+    grid = catalog.grid_intensity(loc, None, "lifecycle")
     grid_g = grid.value if grid else 0.0
     inputs["grid_gco2e_per_kwh"] = {
         "value": grid_g,
         "unit": "gCO2e/kWh",
-        "source": f"locations:{loc.id}",
+        "source": f"grid_intensity:{grid.from_id} {grid.year} {grid.scope}" if grid else "none",
     }
     return c_on, c_off, grid_g

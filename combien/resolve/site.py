@@ -10,7 +10,8 @@ import statistics
 from datetime import date
 
 from combien.data import catalog
-from combien.errors import InputError
+from combien.errors import DataError, InputError
+from combien.fields import GRID_SCOPES
 from combien.provenance import Assumption
 from combien.resolve.resolver import (
     CATALOG,
@@ -52,7 +53,7 @@ def site(r: Resolver[Spec]) -> None:
     if r.option("energy"):
         energy_source(r, str(r.option("energy")))
     else:
-        location_value(r, loc, "grid", "grid_gco2e_per_kwh", "gCO2e/kWh", "grid_rel")
+        grid(r, loc)
         location_value(r, loc, "ewif", "ewif_l_per_kwh", "L/kWh", "ewif_rel")
     if not location_value(r, loc, "price_kwh", "price_usd_per_kwh", "USD/kWh", "price_kwh_rel"):
         fallback = catalog.default("price_usd_per_kwh_fallback")
@@ -90,6 +91,49 @@ def energy_source(r: Resolver[Spec], name: str) -> None:
             r.put(key, float(getattr(r.spec, flag_name)), unit, USER)
         else:
             r.values[key] = Assumption(value, unit, where, CATALOG, low, high)
+
+
+def grid(r: Resolver[Spec], loc: catalog.Location) -> None:
+    """Grid carbon intensity: the location's figure for the run's start year (the latest
+    published without a date), in the scope asked for (lifecycle by default)."""
+    if "grid" in r.given:
+        r.put("grid_gco2e_per_kwh", float(r.spec.grid or 0), "gCO2e/kWh", USER)
+        return
+    scope = r.spec.grid_scope or GRID_SCOPES[0]
+    start = start_date(r)
+    year = start.year if start else None
+    found = catalog.grid_intensity(loc, year, scope)
+    if found is None:
+        raise DataError(f"grid_intensity.csv has no figure for {loc.id} or its parents")
+    r.labels["grid_year"] = str(found.year)
+    r.labels["grid_scope"] = found.scope
+    r.values["grid_gco2e_per_kwh"] = scaled_assumption(
+        found.value,
+        "grid_rel",
+        "gCO2e/kWh",
+        f"grid_intensity:{found.from_id} {found.year} {found.scope} — {found.source}",
+        CATALOG,
+    )
+    if year is not None and found.year != year:
+        r.warn(
+            "grid-year",
+            f"no grid intensity of {found.from_id} for {year}: that of {found.year}, the "
+            "nearest year published, is used — pass --grid if known",
+        )
+    if found.converted:
+        other = GRID_SCOPES[1 - GRID_SCOPES.index(scope)]
+        r.warn(
+            "grid-converted",
+            f"no {scope} grid intensity of {found.from_id} for {found.year}: its {other} "
+            f"figure is converted by a ratio of the two scopes (see its source) — pass --grid "
+            "if known",
+        )
+    elif found.other_scope:
+        r.warn(
+            "grid-scope",
+            f"no {scope} grid intensity for {found.from_id}: its {found.scope} figure is "
+            "used — pass --grid or --grid-scope",
+        )
 
 
 def location_value(

@@ -58,6 +58,7 @@ class Spec:
     pue: float | None = None
     wue: float | None = None
     grid: float | None = None
+    grid_scope: str | None = None
     ewif: float | None = None
     price_hour: float | None = None
     price_kwh: float | None = None
