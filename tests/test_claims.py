@@ -186,10 +186,13 @@ def _span(fact_id: str) -> tuple[float, float]:
 def test_verdicts_agree_with_the_published_sources(checked: ClaimSet) -> None:
     """Each verdict against what claims.md's sources say, checked on their own figures."""
     c = {claim.id: claim for claim in checked}
-    # Epoch AI: 2.4x/yr, 90% CI 2.0-2.9; combien's central value lies inside it
+    # Epoch AI: 2.4x/yr, 90% CI 2.0-2.9; combien's 90% interval overlaps it (its central value,
+    # 2.92, lies just above: tests/test_trends.py); the article's 2.4 (2.35-2.45 at its last
+    # digit) lies below combien's interval, within a factor 2: partly consistent
     epoch_low, epoch_high = _span("epoch-cost-growth")
-    assert epoch_low <= c["cost-growth"].value <= epoch_high
-    assert c["cost-growth"].verdict == CONSISTENT
+    assert c["cost-growth"].low <= epoch_high and epoch_low <= c["cost-growth"].high
+    assert 2.45 < c["cost-growth"].low < 2 * 2.45
+    assert c["cost-growth"].verdict == PARTLY
     # AI Index: $78M at cloud prices, under $100M; only the dearest rental prices pass $100M
     gpt4 = c["gpt4-cost"]
     assert gpt4.low < catalog.fact("aiindex-gpt4-cloud-usd").value < 100e6 < gpt4.high
@@ -201,8 +204,10 @@ def test_verdicts_agree_with_the_published_sources(checked: ClaimSet) -> None:
     # a DGX H100 ($270,000) holds 8 GPUs: $33,750 each, inside $30,000-40,000
     per_gpu = catalog.fact("dgx-h100-price-usd").value / catalog.fact("dgx-h100-gpus").value
     assert 30_000 <= per_gpu <= 40_000 and c["gpu-price"].verdict == CONSISTENT
-    # Epoch's own extrapolation reaches ~$1B by 2027, so $10B comes after 2027
-    assert c["amodei-trajectory"].low > 2028 and c["amodei-trajectory"].verdict == NOT
+    # Epoch's own extrapolation reaches ~$1B by 2027, so $10B comes after 2027: the central year
+    # falls after 2027 has ended, only the early end of its range within it
+    amodei = c["amodei-trajectory"]
+    assert amodei.low < 2028 < amodei.value and amodei.verdict == PARTLY
     # Cahn: $150B x 2 x 2 = $600B
     assert c["revenue-gap"].value == catalog.fact("sequoia-question").value
     assert c["revenue-gap"].verdict == CONSISTENT

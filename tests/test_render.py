@@ -94,9 +94,10 @@ def test_demo_markdown_is_short_and_cites_each_source_once(cli: Any) -> None:
     notes = [line for line in out.splitlines() if line.startswith("[")]
     texts = [note.partition("] ")[2] for note in notes]
     assert len(texts) == len(set(texts)) >= 5
-    # the H100 row's citation is quoted once; its price row points to it
+    # the H100 row's citation is quoted once; the price is the observation nearest before the
+    # training start (2024-05-24): an 8-GPU HGX board's price of 2024-03-27, per GPU
     assert sum("NVIDIA H100 Tensor Core GPU datasheet" in t for t in texts) == 1
-    assert any(t.startswith("hardware:h100-sxm (server price") and " — as [" in t for t in texts)
+    assert any(t.startswith("hardware_prices:h100-sxm 2024-03-27") for t in texts)
     assert "e+" not in out
 
 

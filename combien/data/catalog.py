@@ -279,6 +279,19 @@ class HardwareRule:
 
 
 @dataclass(frozen=True)
+class PriceObservation:
+    """One dated purchase price of an accelerator (hardware_prices.csv)."""
+
+    hardware: str
+    date: str
+    price_usd: float
+    #: `server`: the per-accelerator share of a system's price; `unit`: the card alone
+    basis: str
+    source: str
+    as_of: str
+
+
+@dataclass(frozen=True)
 class ValidationRun:
     """A published figure and the inputs a reader of the publication has
     (validation_runs.csv); `inputs` are `key=value` pairs of a training spec."""
@@ -550,6 +563,30 @@ def mfu_fit() -> dict[str, MfuTerm]:
 def hardware_rules() -> tuple[HardwareRule, ...]:
     """Typical accelerators by organisation and date (hardware_imputation.csv)."""
     return _load("hardware_imputation.csv", HardwareRule)
+
+
+@functools.cache
+def _price_observations() -> dict[str, tuple[PriceObservation, ...]]:
+    out: dict[str, list[PriceObservation]] = {}
+    table = hardware()
+    for row in _load("hardware_prices.csv", PriceObservation):
+        if row.hardware not in table or row.basis not in ("server", "unit"):
+            raise DataError(
+                f"hardware_prices.csv: {row.hardware} {row.date}: unknown chip or basis"
+            )
+        out.setdefault(table.get(row.hardware).id, []).append(row)
+    return {k: tuple(sorted(v, key=lambda o: o.date)) for k, v in out.items()}
+
+
+def prices_at(hardware_id: str, day: str) -> tuple[PriceObservation, ...]:
+    """The purchase prices of a chip observed on the latest date on or before `day`
+    (YYYY-MM-DD), else on the earliest date after it; () if none was observed. Prices of
+    servers (a system's price per accelerator) are preferred to prices of the card alone."""
+    every = _price_observations().get(hardware_id, ())
+    seen = [o for o in every if o.basis == "server"] or list(every)
+    before = [o for o in seen if o.date <= day]
+    when = before[-1].date if before else (seen[0].date if seen else None)
+    return tuple(o for o in seen if o.date == when)
 
 
 @functools.cache

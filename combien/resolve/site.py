@@ -218,37 +218,72 @@ def money(r: Resolver[Spec], hw: catalog.Hardware | None) -> None:
         cloud_price(r, hw)
     if hw is None:
         return
-    if hw.price_usd is None:
+    start = start_date(r)
+    observed = catalog.prices_at(hw.id, start.isoformat()) if start else ()
+    if hw.price_usd is None and not observed:
         r.warn(
             "no-hardware-price",
             f"no purchase price for {hw.id}: ownership and upfront costs are not computed",
         )
         return
-    price = hw.price_usd
-    basis = f"{hw.price_basis} price {hw.price_date}"
-    if hw.price_basis in ("unit", "equivalent"):
-        mult = hw.server_cost_multiplier or catalog.default("server_cost_multiplier").value
-        price *= mult
-        basis += f" × server cost multiplier {mult:g}"
+    if observed:
+        price, price_date, source = dated_price(r, hw, observed)
+    else:
+        price, words = server_price(hw, hw.price_usd or 0.0, hw.price_basis or "server")
+        price_date = hw.price_date or ""
+        source = f"hardware:{hw.id} ({hw.price_basis} price {price_date}{words}) — {hw.source}"
     rel = "hardware_price_rel_tpu" if hw.kind == "tpu" else "hardware_price_rel_gpu"
-    r.values["server_price_usd"] = scaled_assumption(
-        price, rel, "USD", f"hardware:{hw.id} ({basis}) — {hw.source}", CATALOG
-    )
+    r.values["server_price_usd"] = scaled_assumption(price, rel, "USD", source, CATALOG)
     r.values["price_performance_ooms_per_year"] = default_assumption(
         "price_performance_ooms_per_year"
     )
     r.values["interconnect_cost_fraction"] = default_assumption("interconnect_cost_fraction")
     r.values.setdefault("hours_per_year", default_assumption("hours_per_year"))
-    start = start_date(r)
-    if start and hw.price_date:
-        years = (start - parse_date(hw.price_date)).days / 365.25
+    if start and price_date:
+        years = (start - parse_date(price_date)).days / 365.25
         if years > 0:
             r.values["years_since_price"] = Assumption(
                 years,
                 "yr",
-                f"training start {start.isoformat()} − price date {hw.price_date}",
+                f"training start {start.isoformat()} − price date {price_date}",
                 DERIVED,
             )
+
+
+def server_price(hw: catalog.Hardware, price: float, basis: str) -> tuple[float, str]:
+    """A price as the accelerator's share of its server: a card alone (or a TPU's equivalent
+    price) × the server cost multiplier; and the words that say so."""
+    if basis in ("unit", "equivalent"):
+        mult = hw.server_cost_multiplier or catalog.default("server_cost_multiplier").value
+        return price * mult, f" × server cost multiplier {mult:g}"
+    return price, ""
+
+
+def dated_price(
+    r: Resolver[Spec], hw: catalog.Hardware, observed: tuple[catalog.PriceObservation, ...]
+) -> tuple[float, str, str]:
+    """The server price of the observations nearest the training start (their median, as
+    shares of a server), their date and their sources."""
+    prices = [server_price(hw, o.price_usd, o.basis)[0] for o in observed]
+    when = observed[0].date
+    start = start_date(r)
+    if start and when > start.isoformat():
+        r.warn(
+            "hardware-price-after-start",
+            f"no purchase price of {hw.id} observed before {start.isoformat()[:7]}: the "
+            f"first observed, {when}, is used",
+        )
+    terms = "; ".join(
+        f"{o.basis} ${o.price_usd:,.0f}{server_price(hw, o.price_usd, o.basis)[1]}"
+        for o in observed
+    )
+    median = statistics.median(prices)
+    source = (
+        f"hardware_prices:{hw.id} {when}, the price observed nearest before the training start"
+        f"{' (median of ' + str(len(prices)) + ')' if len(prices) > 1 else ''}: {terms} — "
+        + "; ".join(dict.fromkeys(o.source for o in observed))
+    )
+    return median, when, source
 
 
 def start_date(r: Resolver[Spec]) -> date | None:
