@@ -78,6 +78,11 @@ CREATE TABLE IF NOT EXISTS events (
     code TEXT NOT NULL,
     message TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS batches (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
 """
 
 #: columns added since the first schema: (name, declaration)
@@ -268,45 +273,72 @@ class Store:
         """Append samples, update device totals, heartbeat; one short transaction."""
         now = time.time() if now is None else now
         with self._tx() as db:
-            db.executemany(
-                "INSERT INTO samples (run_id, t, node, key, energy_j) VALUES (?, ?, ?, ?, ?)",
-                [(run_id, *s) for s in samples],
-            )
-            db.executemany(
-                "INSERT INTO devices (run_id, key, node, kind, name, method, energy_j) "
-                "VALUES (:run_id, :key, :node, :kind, :name, :method, :energy_j) "
-                "ON CONFLICT (run_id, node, key) DO UPDATE SET energy_j = excluded.energy_j, "
-                "method = excluded.method",
-                [{"run_id": run_id, **d} for d in devices],
-            )
-            db.executemany(
-                "INSERT INTO events (run_id, t, code, message) VALUES (?, ?, ?, ?)",
-                [(run_id, *e) for e in events],
-            )
-            db.executemany(
-                "INSERT INTO phases (run_id, name, started_at, ended_at, energy_j) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(run_id, *p) for p in phases],
-            )
-            db.execute(
-                "UPDATE runs SET last_seen = ?, duration_s = ?, forecast = COALESCE(?, forecast), "
-                "energy_j = (SELECT COALESCE(SUM(energy_j), 0) FROM devices WHERE run_id = ?) "
-                "WHERE id = ?",
-                (now, duration_s, json.dumps(forecast) if forecast else None, run_id, run_id),
-            )
+            _append(db, run_id, samples, events, phases)
+            _update(db, run_id, devices, duration_s, forecast, now)
 
     def finish(
         self, run_id: str, *, status: str, duration_s: float, bill: dict[str, Any] | None
     ) -> None:
         """The run's end: status, duration, and the bill with its totals in columns."""
-        now = time.time()
-        totals = _bill_totals(bill)
         with self._tx() as db:
-            db.execute(
-                "UPDATE runs SET status = ?, ended_at = ?, last_seen = ?, duration_s = ?, "
-                "bill = ?, facility_energy_kwh = ?, co2e_kg = ?, water_l = ? WHERE id = ?",
-                (status, now, now, duration_s, json.dumps(bill) if bill else None, *totals, run_id),
+            _finish(db, run_id, status, duration_s, bill, None)
+
+    def ingest(
+        self,
+        run: dict[str, Any],
+        seq: int,
+        *,
+        samples: Iterable[tuple[float, str, str, float]] = (),
+        events: Iterable[tuple[float, str, str]] = (),
+        phases: Iterable[tuple[str, float, float | None, float | None]] = (),
+        devices: Iterable[dict[str, Any]] | None = None,
+        duration_s: float | None = None,
+        forecast: dict[str, Any] | None = None,
+        finish: dict[str, Any] | None = None,
+    ) -> bool:
+        """Batch `seq` of a run tracked on another machine (`combien track --server`), in one
+        transaction: the first batch to arrive creates the run (`run`: its columns); samples,
+        events and phases are appended; the devices' totals, duration and forecast are the
+        newest batch's; `finish` (status, duration_s, ended_at, bill) ends the run. False when
+        this batch is stored already (sent again): nothing is written twice. A run that a
+        tracker of this machine writes in this store is refused."""
+        run_id, now = str(run["id"]), time.time()
+        with self._tx() as db:
+            exists, latest = db.execute(
+                "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?), "
+                "(SELECT MAX(seq) FROM batches WHERE run_id = ?)",
+                (run_id, run_id),
+            ).fetchone()
+            if exists and latest is None:
+                raise InputError(f"run {run_id!r} is in this store already, from a local tracker")
+            if not exists:
+                row = {k: v for k, v in run.items() if k in RUN_COLUMNS}
+                row.update(status="running", last_seen=now)
+                marks = ", ".join("?" for _ in row)
+                db.execute(
+                    f"INSERT INTO runs ({', '.join(row)}) VALUES ({marks})", list(row.values())
+                )
+            added = db.execute(
+                "INSERT OR IGNORE INTO batches (run_id, seq) VALUES (?, ?)", (run_id, seq)
             )
+            if added.rowcount == 0:
+                return False
+            _append(db, run_id, samples, events, phases)
+            newest = latest is None or seq > latest
+            if newest and devices is not None and duration_s is not None:
+                _update(db, run_id, devices, duration_s, forecast, now)
+            else:
+                db.execute("UPDATE runs SET last_seen = ? WHERE id = ?", (now, run_id))
+            if finish is not None:
+                _finish(
+                    db,
+                    run_id,
+                    finish["status"],
+                    finish["duration_s"],
+                    finish.get("bill"),
+                    finish.get("ended_at"),
+                )
+        return True
 
     def mark_interrupted(self) -> int:
         """Runs left `running` by a tracker that is gone: mark them `interrupted` (only the
@@ -464,6 +496,77 @@ class Store:
                 sample[key] = number if number is None or key == "t" or number >= 0 else None
             sample["node"], sample["key"] = _text(sample["node"]), _text(sample["key"])
             yield sample
+
+
+def _append(
+    db: sqlite3.Connection,
+    run_id: str,
+    samples: Iterable[tuple[float, str, str, float]],
+    events: Iterable[tuple[float, str, str]],
+    phases: Iterable[tuple[str, float, float | None, float | None]],
+) -> None:
+    """A run's new samples, events and phases."""
+    db.executemany(
+        "INSERT INTO samples (run_id, t, node, key, energy_j) VALUES (?, ?, ?, ?, ?)",
+        [(run_id, *s) for s in samples],
+    )
+    db.executemany(
+        "INSERT INTO events (run_id, t, code, message) VALUES (?, ?, ?, ?)",
+        [(run_id, *e) for e in events],
+    )
+    db.executemany(
+        "INSERT INTO phases (run_id, name, started_at, ended_at, energy_j) VALUES (?, ?, ?, ?, ?)",
+        [(run_id, *p) for p in phases],
+    )
+
+
+def _update(
+    db: sqlite3.Connection,
+    run_id: str,
+    devices: Iterable[dict[str, Any]],
+    duration_s: float,
+    forecast: dict[str, Any] | None,
+    now: float,
+) -> None:
+    """A run's device totals, duration, forecast and heartbeat."""
+    db.executemany(
+        "INSERT INTO devices (run_id, key, node, kind, name, method, energy_j) "
+        "VALUES (:run_id, :key, :node, :kind, :name, :method, :energy_j) "
+        "ON CONFLICT (run_id, node, key) DO UPDATE SET energy_j = excluded.energy_j, "
+        "method = excluded.method",
+        [{"run_id": run_id, **d} for d in devices],
+    )
+    db.execute(
+        "UPDATE runs SET last_seen = ?, duration_s = ?, forecast = COALESCE(?, forecast), "
+        "energy_j = (SELECT COALESCE(SUM(energy_j), 0) FROM devices WHERE run_id = ?) "
+        "WHERE id = ?",
+        (now, duration_s, json.dumps(forecast) if forecast else None, run_id, run_id),
+    )
+
+
+def _finish(
+    db: sqlite3.Connection,
+    run_id: str,
+    status: str,
+    duration_s: float,
+    bill: dict[str, Any] | None,
+    ended_at: float | None,
+) -> None:
+    """A run's end: status, end time (default: now), duration, the bill and its totals."""
+    now = time.time()
+    db.execute(
+        "UPDATE runs SET status = ?, ended_at = ?, last_seen = ?, duration_s = ?, "
+        "bill = ?, facility_energy_kwh = ?, co2e_kg = ?, water_l = ? WHERE id = ?",
+        (
+            status,
+            now if ended_at is None else ended_at,
+            now,
+            duration_s,
+            json.dumps(bill) if bill else None,
+            *_bill_totals(bill),
+            run_id,
+        ),
+    )
 
 
 # ------------------------------------------------------------ checks on what is read

@@ -54,6 +54,14 @@ def track(
         ),
     ] = False,
     db: DbOpt = None,
+    server: Annotated[
+        str | None,
+        option(
+            "Also post the run as it goes to this combien server (combien serve --ingest), "
+            "e.g. http://127.0.0.1:8000; kept in a spool file while it cannot be reached.",
+            TRACKING,
+        ),
+    ] = None,
     output_format: Annotated[
         Format,
         typer.Option(
@@ -111,6 +119,7 @@ def track(
         scope=scope,
         all_gpus=all_gpus,
         db=db,
+        server=server,
         kill_child_on_exit=kill_child_on_exit,
         live=live,
         on_done=report,  # printed while Ctrl-C still goes to the (gone) command

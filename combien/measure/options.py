@@ -55,3 +55,24 @@ def check_options(*, interval_s: float, flush_s: float, scope: str, total: float
         raise InputError(f"Tracker: scope must be 'process' or 'machine', not {scope!r}")
     if total is not None and not total > 0:
         raise InputError("Tracker: total must be greater than 0")
+
+
+def checked_server(url: str | None) -> str | None:
+    """The address of a combien server to report to: http(s)://host[:port][/path]."""
+    if url is None:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(str(url))
+        parts.port  # noqa: B018 — a port that is not a number raises here
+    except ValueError as exc:
+        raise InputError(f"Tracker: server {url!r} is not an address ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(
+            f"Tracker: server must be an http:// or https:// address, like "
+            f"http://127.0.0.1:8000, not {url!r}"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise InputError(f"Tracker: server {url!r} must be a bare address (no ?query, #, user)")
+    return str(url).rstrip("/")

@@ -35,7 +35,7 @@ Phase = tuple[str, float, float | None, float | None]
 """(name, wall time at its start, at its end, joules used during it)"""
 
 
-class _Batch:
+class Batch:
     """What is waiting for the next flush."""
 
     def __init__(self) -> None:
@@ -55,7 +55,7 @@ class Recorder:
         self._run: dict[str, Any] = {}
         self._store: Store | None = None
         self._lock = threading.Lock()
-        self._pending = _Batch()
+        self._pending = Batch()
 
     def open(self, db: str | None, run: dict[str, Any]) -> None:
         """Create the run (`id` and the other columns of `runs`), running since now, in the
@@ -94,21 +94,23 @@ class Recorder:
 
     # ------------------------------------------------------------ writing
 
-    def flush(self, measurement: Measurement, forecast: dict[str, Any] | None) -> None:
-        """Write what is waiting, the devices' totals and the forecast."""
+    def flush(self, measurement: Measurement, forecast: dict[str, Any] | None) -> Batch:
+        """Write what is waiting, the devices' totals and the forecast; returns what was
+        waiting."""
         with self._lock:
-            batch, self._pending = self._pending, _Batch()
+            batch, self._pending = self._pending, Batch()
         store = self._store
         if store is not None and self._write_store(store, batch, measurement, forecast):
-            return
+            return batch
         if self.fallback_path:
             totals = {
-                "devices": _device_rows(measurement),
+                "devices": device_rows(measurement),
                 "duration_s": measurement.duration_s,
                 "forecast": forecast,
                 "t": self.clock.wall(),
             }
             _append_lines(self.fallback_path, [*_batch_lines(batch), totals])
+        return batch
 
     def finish(self, status: str, duration_s: float, bill: dict[str, Any] | None) -> None:
         """The run's end: its status, duration and bill; a run kept in the fallback file is
@@ -156,7 +158,7 @@ class Recorder:
     def _write_store(
         self,
         store: Store,
-        batch: _Batch,
+        batch: Batch,
         measurement: Measurement,
         forecast: dict[str, Any] | None,
     ) -> bool:
@@ -168,7 +170,7 @@ class Recorder:
             store.flush(
                 self.run_id,
                 samples=batch.samples,
-                devices=_device_rows(measurement),
+                devices=device_rows(measurement),
                 duration_s=measurement.duration_s,
                 forecast=forecast,
                 events=batch.events,
@@ -180,7 +182,7 @@ class Recorder:
             self._fail(f"the run store failed ({exc})", batch)
             return False
 
-    def _fail(self, reason: str, batch: _Batch | None = None) -> None:
+    def _fail(self, reason: str, batch: Batch | None = None) -> None:
         """Leave the store for the fallback file: say so, and start the file with the run."""
         store, self._store = self._store, None
         if store is not None:
@@ -207,7 +209,7 @@ class Recorder:
         _append_lines(self.fallback_path, [{"run": self._run}])
 
 
-def _device_rows(measurement: Measurement) -> list[dict[str, Any]]:
+def device_rows(measurement: Measurement) -> list[dict[str, Any]]:
     """The store's `devices` rows: each device and its energy so far."""
     return [
         {
@@ -222,7 +224,7 @@ def _device_rows(measurement: Measurement) -> list[dict[str, Any]]:
     ]
 
 
-def _batch_lines(batch: _Batch) -> list[dict[str, Any]]:
+def _batch_lines(batch: Batch) -> list[dict[str, Any]]:
     return (
         [
             {"t": t, "node": node, "key": key, "energy_j": energy}

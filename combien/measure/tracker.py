@@ -11,6 +11,8 @@ A facade over parts that do not know one another:
 
     sampler       the sensors, read in the background → a Measurement (J per device, seconds)
     recorder      the run store, or a fallback file when the store cannot be written
+    remote        a copy of the run posted to a combien server (`server=URL`), spooled on disk
+                  while it cannot be reached
     accounting    progress and its forecast, the notes on the run
     distributed   one reader per node, rank 0 records the run for all nodes
     probe         the sensors this machine has
@@ -22,8 +24,9 @@ phase boundaries and at the end; the store is written at the start (the run, thi
 and every `flush_s`. The bill is `combien.measure.measured`'s: the tracker never computes one,
 and loads that code in the background once a run is long enough for it to matter. Nothing the
 tracker does raises into the job: sensor and store failures become events, notes and lines on
-stderr, and the run goes on in a fallback file if the store fails. A Ctrl-C during `stop()`
-waits until the run is written.
+stderr, and the run goes on in a fallback file if the store fails; what could not be sent to
+the server by the end is said in the notes and on stderr. A Ctrl-C during `stop()` waits until
+the run is written.
 """
 
 from __future__ import annotations
@@ -35,17 +38,21 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from combien.measure.accounting import Accounting
 from combien.measure.clock import Clock, SystemClock
 from combien.measure.distributed import Ranks, gather, join_ranks, node_name
 from combien.measure.forecast import Forecast
-from combien.measure.options import check_options, checked_site
+from combien.measure.options import check_options, checked_server, checked_site
 from combien.measure.recorder import Recorder
 from combien.measure.sampler import Measurement, Reading, Sampler, Schedule, debug
 from combien.measure.sensors import ESTIMATED, MEASURED, Sensor
+
+if TYPE_CHECKING:
+    from combien.measure.remote import Remote
 
 Decorated = TypeVar("Decorated", bound=Callable[..., Any])
 
@@ -58,8 +65,9 @@ LOAD_BILLING_AFTER_S = 30.0
 class Tracker:
     """Measure the energy of a job and turn it into a Bill.
 
-    `clock` is where time comes from: the machine's by default; tests pass
-    `combien.testing.ManualClock` to replay a run the same way on any machine.
+    `server`: the address of a combien server (`combien serve --ingest`) that the run is also
+    posted to as it goes. `clock` is where time comes from: the machine's by default; tests
+    pass `combien.testing.ManualClock` to replay a run the same way on any machine.
     """
 
     def __init__(
@@ -79,10 +87,12 @@ class Tracker:
         command: str | None = None,
         distributed: bool | None = None,
         echo: bool = False,
+        server: str | None = None,
         clock: Clock | None = None,
         **site: Any,
     ) -> None:
         self.site = checked_site(site)
+        self.server = checked_server(server)
         check_options(interval_s=interval_s, flush_s=flush_s, scope=scope, total=total)
         self.project, self.interval_s, self.flush_s = project, interval_s, flush_s
         self.counter_interval_s = counter_interval_s or max(interval_s, flush_s)
@@ -100,6 +110,13 @@ class Tracker:
         self._clock = clock or SystemClock()
         self._accounting = Accounting(total)
         self._recorder = Recorder(clock=self._clock, warn=self._alert)
+        self._remote: Remote | None = None
+        if self.server:  # loaded only for a run that is reported to a server
+            from combien.measure.remote import Remote
+
+            self._remote = Remote(
+                self.server, spool_dir=_store_folder(db), clock=self._clock, on_event=self._event
+            )
         self._sampler = Sampler(
             clock=self._clock,
             node=self.node,
@@ -132,15 +149,18 @@ class Tracker:
         except Exception as exc:
             self._event("tracker-error", f"torch.distributed could not be used: {exc}")
         self._sampler.begin(self._open_sensors)
-        if self.use_store and self._ranks.rank == 0:
+        if self._ranks.rank == 0 and (self.use_store or self._remote):
             import json
 
             tracked = self.child_pid or (self.pid if self.pid != os.getpid() else None)
             run: dict[str, Any] = {"id": self.id, "project": self.project}
             command = _redacted(self.command) if self.command else None
             run.update(command=command, pid=os.getpid(), child_pid=tracked, scope=self.scope)
-            run.update(flush_s=self.flush_s, options=json.dumps(self.site))
-            self._recorder.open(self.db, run)
+            run.update(flush_s=self.flush_s)
+            if self._remote:
+                self._remote.open(run | {"options": self.site})
+            if self.use_store:
+                self._recorder.open(self.db, run | {"options": json.dumps(self.site)})
             self._flush()  # the first record: the devices and the first reading
 
     def attach(self, pid: int) -> None:
@@ -196,10 +216,30 @@ class Tracker:
             try:  # whatever happened, the last samples and the end of the run are written
                 self._flush()
                 duration_s = self.measurement().duration_s
+                bill = self._close_remote(status, duration_s, bill)
                 self._recorder.finish(status, duration_s, bill.to_dict() if bill else None)
             except Exception as exc:
                 debug("combien: %s", exc)
         return bill
+
+    def _close_remote(self, status: str, duration_s: float, bill: Any) -> Any:
+        """The end of the run to the server; what could not be sent goes in the notes and on
+        stderr, and the bill is made again to say so."""
+        if self._remote is None:
+            return bill
+        try:
+            unsent = self._remote.close(status, duration_s, bill.to_dict() if bill else None)
+            self._flush()  # the events of the last tries, to the store
+        except Exception as exc:
+            unsent = f"the run could not be reported to the server {self.server} ({exc})"
+        if unsent is None:
+            return bill
+        self._alert(unsent)
+        try:
+            return self.bill() if bill is not None else None
+        except Exception as exc:  # the bill made before stands; the notes say it all
+            debug("combien: %s", exc)
+            return bill
 
     def __enter__(self) -> Tracker:
         return self.start()
@@ -228,7 +268,11 @@ class Tracker:
 
     def _flush(self) -> None:
         prediction = self.forecast()
-        self._recorder.flush(self.measurement(), prediction.to_dict() if prediction else None)
+        forecast = prediction.to_dict() if prediction else None
+        measurement = self.measurement()
+        batch = self._recorder.flush(measurement, forecast)
+        if self._remote is not None:
+            self._remote.send(batch, measurement, forecast)
 
     def _event(self, code: str, message: str) -> None:
         self._recorder.add_event(code, message)
@@ -317,6 +361,12 @@ class Tracker:
         return self.measurement().duration_s
 
     @property
+    def spool_path(self) -> str | None:
+        """The JSON-lines file holding what waits to be sent to the server, if any."""
+        path = self._remote.spool_path if self._remote else None
+        return str(path) if path else None
+
+    @property
     def fallback_path(self) -> str | None:
         """The JSON-lines file holding the samples when the store cannot be written."""
         return self._recorder.fallback_path
@@ -350,6 +400,13 @@ class Tracker:
     def summary(self) -> str:
         """One line: energy so far and, when known, the forecast."""
         return self._accounting.summary(self.measurement())
+
+
+def _store_folder(db: str | None) -> Path:
+    """The folder of the run store `db` (None: the default store)."""
+    from combien.store import default_path
+
+    return (Path(db).expanduser() if db else default_path()).parent
 
 
 def _redacted(command: str) -> str:

@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from combien.resolve.spec import InferenceRun, TrainingRun
 from combien.results.document import JSON
+from combien.web.ingest import Batch, store_batch
 from combien.web.queries import EstimateQuery, InferQuery, PlanQuery, given
 from combien.web.runs import find_run, power_document
 from combien.web.state import store_of
@@ -106,6 +107,15 @@ def run(request: Request, run_id: str) -> JSON:
 def power(request: Request, run_id: str) -> JSON:
     found = find_run(request, run_id)
     return power_document(found, store_of(request).samples(found["id"]))
+
+
+@router.post(
+    "/ingest",
+    summary="A batch of a run tracked on another machine (`combien track --server`); "
+    "needs `combien serve --ingest`",
+)
+def ingest(request: Request, batch: Batch) -> JSON:
+    return store_batch(request, batch)
 
 
 @router.get("/runs/{run_id}/stream", summary="Server-sent events: the run as it is written")

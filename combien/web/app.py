@@ -13,15 +13,16 @@ from combien.web import api, errors, pages
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(db: str | None = None) -> FastAPI:
-    """The app over the run store `db` (default: $COMBIEN_DB or ~/.combien/runs.db)."""
+def create_app(db: str | None = None, *, ingest: bool = False) -> FastAPI:
+    """The app over the run store `db` (default: $COMBIEN_DB or ~/.combien/runs.db);
+    `ingest`: runs tracked elsewhere may be sent to it (`POST /api/ingest`), into that store."""
     app = FastAPI(
         title="combien",
         version=__version__,
         description="How much does it cost to train and run an AI model: the same documents "
         "as `combien ... --format json`.",
     )
-    app.state.db = db
+    app.state.db, app.state.ingest = db, ingest
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)
