@@ -121,9 +121,10 @@ def test_catalog_beats_default_and_says_so() -> None:
 
 
 def test_a_served_model_takes_only_its_size_from_the_preset() -> None:
-    # GPT-3 was trained on V100s: serving it still defaults to the H100 and says so
+    # GPT-3 was trained on V100s: serving it takes the part OpenAI serves on (serving_hardware.csv),
+    # not the preset's training hardware, and says so
     bill = infer(model="gpt-3", samples=100)
-    assert bill.labels["hardware"] == "h100-sxm"
+    assert bill.labels["hardware"] == "b200"
     assert bill.inputs["params"].value == 175e9 and bill.inputs["params"].origin == "preset"
     assert "default-hardware" in [w.code for w in bill.warnings]
 

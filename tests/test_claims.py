@@ -264,7 +264,7 @@ def _with_fact(monkeypatch: pytest.MonkeyPatch, fact_id: str, **changes: float) 
 
     def patched(name: str) -> catalog.Fact:
         row = real(name)
-        return dataclasses.replace(row, **changes) if name == fact_id else row
+        return row.replace(**changes) if name == fact_id else row
 
     monkeypatch.setattr(catalog, "fact", patched)
 

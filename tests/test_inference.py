@@ -55,6 +55,7 @@ def _mlenergy_rows() -> list[dict[str, str]]:
         r
         for r in rows
         if r["id"].startswith("mlenergy-v3")
+        and r["calibrates"]  # the rows the serving defaults were calibrated on
         and r["energy_wh_per_token"]
         and r["batch"]
         and r["scope"] == "gpu"

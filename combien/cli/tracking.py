@@ -234,17 +234,31 @@ def runs_import(
 @runs_app.command("compare")
 def runs_compare(
     run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
-    spec: Annotated[Path, typer.Option(help="YAML spec of the same run (as for estimate).")],
+    spec: Annotated[
+        Path,
+        typer.Option(
+            help="YAML spec of the same run: as for estimate, or as for infer when the run "
+            "counted requests (Tracker.count)."
+        ),
+    ],
     db: DbOpt = None,
     output_format: Annotated[
         Format, typer.Option("--format", help="table, json or markdown.")
     ] = Format.table,
 ) -> None:
-    """Compare a tracked run with the estimate of the same run, line by line."""
+    """Compare a tracked run with the estimate of the same run, line by line; a serving run
+    (requests counted) with combien infer, per request and per output token."""
     from combien.measure.runs import compare, estimate_for_run, get_run, stored_bill
-    from combien.resolve.spec import TrainingRun
+    from combien.resolve.spec import InferenceRun, TrainingRun, read_yaml
     from combien.store import Store
 
     run = get_run(Store(db, read_only=True), run_id)
+    served = ((run.get("bill") or {}).get("run") or {}).get("served")
+    if served and served.get("requests"):
+        from combien.serving.compare import compare_served, estimate_for_served
+
+        wanted = InferenceRun.parse(read_yaml(spec))
+        emit(compare_served(run, estimate_for_served(run, wanted)), output_format)
+        return
     result = compare(stored_bill(run), estimate_for_run(run, TrainingRun.from_yaml(spec)))
     emit(result, output_format)

@@ -7,16 +7,15 @@ case-insensitively, ignoring spaces, dashes, dots and underscores, against ids a
 from __future__ import annotations
 
 import csv
-import dataclasses
 import difflib
 import functools
 import os
 import re
 import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from combien.data.record import Record
 from combien.errors import AmbiguousNameError, DataError, UnknownNameError
 from combien.fields import GRID_SCOPES
 
@@ -24,8 +23,7 @@ T = TypeVar("T")
 DATA_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-@dataclass(frozen=True)
-class Hardware:
+class Hardware(Record):
     id: str
     aliases: tuple[str, ...]
     name: str
@@ -69,8 +67,7 @@ class Hardware:
         return getattr(self, column) if column else None
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(Record):
     id: str
     aliases: tuple[str, ...]
     name: str
@@ -89,8 +86,7 @@ class Location:
     as_of: str
 
 
-@dataclass(frozen=True)
-class CloudPrice:
+class CloudPrice(Record):
     provider: str
     offer: str
     hardware: str
@@ -111,8 +107,7 @@ class CloudPrice:
         }[commitment]
 
 
-@dataclass(frozen=True)
-class Facility:
+class Facility(Record):
     id: str
     name: str
     pue: float
@@ -127,8 +122,7 @@ class Facility:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Convention:
+class Convention(Record):
     id: str
     name: str
     power_fraction: float | None
@@ -141,8 +135,7 @@ class Convention:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ModelPreset:
+class ModelPreset(Record):
     id: str
     aliases: tuple[str, ...]
     name: str
@@ -165,8 +158,7 @@ class ModelPreset:
     notes: str = ""
 
 
-@dataclass(frozen=True)
-class Cpu:
+class Cpu(Record):
     id: str
     pattern: str
     name: str
@@ -179,8 +171,7 @@ class Cpu:
     notes: str = ""
 
 
-@dataclass(frozen=True)
-class EnergySource:
+class EnergySource(Record):
     id: str
     aliases: tuple[str, ...]
     name: str
@@ -195,8 +186,7 @@ class EnergySource:
     notes: str = ""
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(Record):
     id: str
     value: float
     low: float | None
@@ -208,8 +198,7 @@ class Fact:
     notes: str = ""
 
 
-@dataclass(frozen=True)
-class SizeEstimate:
+class SizeEstimate(Record):
     """A served model's size where its maker publishes none (or open weights' published one):
     total and active parameters with their 90% range, dense or mixture of experts."""
 
@@ -230,8 +219,7 @@ class SizeEstimate:
     notes: str = ""
 
 
-@dataclass(frozen=True)
-class MfuRun:
+class MfuRun(Record):
     """A published training run with its model FLOP utilisation (mfu_runs.csv): what the MFU
     model is fitted on and validated against."""
 
@@ -252,8 +240,7 @@ class MfuRun:
     as_of: str
 
 
-@dataclass(frozen=True)
-class MfuTerm:
+class MfuTerm(Record):
     """One term of the fitted MFU model (mfu_fit.csv): log(MFU) = Σ coefficient × (x − center);
     the rows `intercept` and `residual_sd` hold the constant and the spread of the residuals."""
 
@@ -264,8 +251,7 @@ class MfuTerm:
     as_of: str
 
 
-@dataclass(frozen=True)
-class HardwareRule:
+class HardwareRule(Record):
     """The accelerator typical of an organisation and a date, for runs that do not say
     (hardware_imputation.csv); the first matching row wins."""
 
@@ -278,8 +264,7 @@ class HardwareRule:
     notes: str = ""
 
 
-@dataclass(frozen=True)
-class PriceObservation:
+class PriceObservation(Record):
     """One dated purchase price of an accelerator (hardware_prices.csv)."""
 
     hardware: str
@@ -291,8 +276,7 @@ class PriceObservation:
     as_of: str
 
 
-@dataclass(frozen=True)
-class ValidationRun:
+class ValidationRun(Record):
     """A published figure and the inputs a reader of the publication has
     (validation_runs.csv); `inputs` are `key=value` pairs of a training spec."""
 
@@ -309,8 +293,7 @@ class ValidationRun:
         return dict(pair.split("=", 1) for pair in self.inputs)
 
 
-@dataclass(frozen=True)
-class PrecisionSupport:
+class PrecisionSupport(Record):
     """The training number formats an accelerator computes natively (precisions.csv)."""
 
     hardware: str
@@ -320,8 +303,7 @@ class PrecisionSupport:
     notes: str = ""
 
 
-@dataclass(frozen=True)
-class Architecture:
+class Architecture(Record):
     id: str
     params: float | None
     active_params: float | None
@@ -337,8 +319,7 @@ class Architecture:
     notes: str = ""
 
 
-@dataclass(frozen=True)
-class Default:
+class Default(Record):
     id: str
     value: float
     low: float | None
@@ -352,50 +333,49 @@ class Default:
 # ---------------------------------------------------------------- loading
 
 
-def _read_rows(filename: str) -> list[dict[str, str]]:
-    path = os.path.join(DATA_DIR, filename)
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+class _BadCell(ValueError):
+    """A cell a converter cannot read; `_load` adds the file, line and column."""
 
 
-Converter = Callable[[str, str], Any]
+#: reads one cell (stripped); raises _BadCell with what is wrong
+Converter = Callable[[str], Any]
 
 
-def _text(text: str, where: str) -> str:
+def _text(text: str) -> str:
     return text
 
 
-def _optional_text(text: str, where: str) -> str | None:
+def _optional_text(text: str) -> str | None:
     return text or None
 
 
-def _names(text: str, where: str) -> tuple[str, ...]:
+def _names(text: str) -> tuple[str, ...]:
     return tuple(a.strip() for a in text.split(";") if a.strip())
 
 
-def _number(text: str, where: str) -> float:
+def _number(text: str) -> float:
     if not text:
-        raise DataError(f"{where}: missing value")
+        raise _BadCell("missing value")
     try:
         return float(text)
-    except ValueError as exc:
-        raise DataError(f"{where}: {text!r} is not a number") from exc
+    except ValueError:
+        raise _BadCell(f"{text!r} is not a number") from None
 
 
-def _whole(text: str, where: str) -> int:
-    value = _number(text, where)
+def _whole(text: str) -> int:
+    value = _number(text)
     if not value.is_integer():
-        raise DataError(f"{where}: {text!r} is not a whole number")
+        raise _BadCell(f"{text!r} is not a whole number")
     return int(value)
 
 
-def _optional_number(text: str, where: str) -> float | None:
-    return _number(text, where) if text else None
+def _optional_number(text: str) -> float | None:
+    return _number(text) if text else None
 
 
-def _required_text(text: str, where: str) -> str:
+def _required_text(text: str) -> str:
     if not text:
-        raise DataError(f"{where}: missing value")
+        raise _BadCell("missing value")
     return text
 
 
@@ -416,22 +396,32 @@ def _converter(annotation: Any) -> Converter:
 
 
 def _load(filename: str, cls: type[T]) -> tuple[T, ...]:
+    """The rows of a CSV as `cls` records: each column read by the converter its field's type
+    chooses; a column the file lacks takes the field's default."""
     hints = typing.get_type_hints(cls)
-    columns = [
-        (f.name, _converter(hints[f.name]), f.default is not dataclasses.MISSING)
-        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-    ]
-    rows = []
-    for line, raw in enumerate(_read_rows(filename), start=2):
-        values = {}
-        for name, convert, has_default in columns:
-            cell = raw.get(name)
-            if cell is None and has_default:
-                continue
-            values[name] = convert((cell or "").strip(), f"{filename}:{line}:{name}")
-        if not values.get("source"):
-            raise DataError(f"{filename}:{line}: row without a source")
-        rows.append(cls(**values))
+    defaults: dict[str, Any] = cls._defaults  # type: ignore[attr-defined]
+    path = os.path.join(DATA_DIR, filename)
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = [h.strip() for h in next(reader)]
+        index = {name: i for i, name in enumerate(header)}
+        columns = [
+            (name, index.get(name), _converter(hints[name]))
+            for name in cls._fields  # type: ignore[attr-defined]
+            if name in index or name not in defaults
+        ]
+        rows = []
+        for line, raw in enumerate(reader, start=2):
+            values = {}
+            for name, i, convert in columns:
+                cell = raw[i].strip() if i is not None and i < len(raw) else ""
+                try:
+                    values[name] = convert(cell)
+                except _BadCell as exc:
+                    raise DataError(f"{filename}:{line}:{name}: {exc}") from None
+            if not values.get("source"):
+                raise DataError(f"{filename}:{line}: row without a source")
+            rows.append(cls(**values))
     return tuple(rows)
 
 
@@ -443,10 +433,14 @@ def normalise(name: str) -> str:
     return _SQUASH.sub("", name.strip().lower())
 
 
+def _row_id(row: Any) -> str:
+    return str(row.id)
+
+
 class Table(typing.Generic[T]):
     """Rows of one kind, indexed by id and aliases."""
 
-    def __init__(self, kind: str, rows: Iterable[T], key: Callable[[T], str] = lambda r: r.id):  # type: ignore[attr-defined]
+    def __init__(self, kind: str, rows: Iterable[T], key: Callable[[T], str] = _row_id):
         self.kind = kind
         self.rows = tuple(rows)
         self._index: dict[str, T] = {normalise(key(row)): row for row in self.rows}
@@ -687,8 +681,62 @@ def default(name: str) -> Default:
         raise DataError(f"defaults.csv has no row {name!r}") from None
 
 
-@dataclass(frozen=True)
-class Inherited:
+class InferenceMeasurement(Record):
+    """A published energy of serving a model (inference_measurements.csv): what a reader of the
+    publication knows of the set-up, and the energy per output token or per request in its
+    `scope` (`gpu`, `node`, `node+pue`, or `estimate` for an assumption, not a measurement)."""
+
+    id: str
+    model: str | None
+    params: float | None
+    active_params: float | None
+    hardware: str | None
+    gpus: float | None
+    batch: float | None
+    tokens_in: float | None
+    tokens_out: float | None
+    energy_wh_per_token: float | None
+    energy_wh_per_request: float | None
+    scope: str
+    engine: str | None
+    precision: str | None
+    requests_per_day: float | None
+    power_w: float | None
+    tokens_per_s: float | None
+    calibrates: tuple[str, ...]
+    source: str
+    as_of: str
+    notes: str = ""
+
+
+@functools.cache
+def inference_measurements() -> tuple[InferenceMeasurement, ...]:
+    """Published energies of LLM serving, to calibrate and validate the serving model."""
+    return _load("inference_measurements.csv", InferenceMeasurement)
+
+
+class ServingHardware(Record):
+    """The accelerators an organisation publicly states it serves its models on
+    (serving_hardware.csv): `stated` as said, `hardware` the catalogued part that stands for
+    them; `organizations` are matched as in hardware_imputation.csv."""
+
+    organizations: tuple[str, ...]
+    start: str
+    end: str
+    hardware: str
+    stated: str
+    source: str
+    as_of: str
+    notes: str = ""
+
+
+@functools.cache
+def serving_hardware() -> tuple[ServingHardware, ...]:
+    """The serving hardware typical of each organisation, from its public statements."""
+    return _load("serving_hardware.csv", ServingHardware)
+
+
+class Inherited(Record):
     """A location field's value, and the location row it was read from."""
 
     value: float
@@ -723,8 +771,7 @@ def location_value(location: Location, field: str) -> Inherited | None:
     return None
 
 
-@dataclass(frozen=True)
-class GridIntensity:
+class GridIntensity(Record):
     """One published carbon intensity of a location's electricity in one year and scope."""
 
     location: str
@@ -735,8 +782,7 @@ class GridIntensity:
     as_of: str
 
 
-@dataclass(frozen=True)
-class GridSeries:
+class GridSeries(Record):
     """The yearly grid intensities (gCO2e/kWh) of one location in one scope, from one source."""
 
     location: str
@@ -753,12 +799,16 @@ class GridSeries:
 
     def figure(self, year: int) -> GridIntensity:
         return GridIntensity(
-            self.location, year, self.scope, self.values[year], self.source, self.as_of
+            location=self.location,
+            year=year,
+            scope=self.scope,
+            gco2e_per_kwh=self.values[year],
+            source=self.source,
+            as_of=self.as_of,
         )
 
 
-@dataclass(frozen=True)
-class GridFigure:
+class GridFigure(Record):
     """The grid intensity a run uses: the published figure nearest its year, in the scope asked
     for, converted from the other scope where the location publishes only that one."""
 
@@ -782,22 +832,30 @@ def grid_series() -> dict[tuple[str, str], GridSeries]:
     """
     table = locations()
     out: dict[tuple[str, str], GridSeries] = {}
-    for line, raw in enumerate(_read_rows("grid_intensity.csv"), start=2):
-        where = f"grid_intensity.csv:{line}"
-        location, scope, source, as_of = (
-            raw.pop(k, "").strip() for k in ("location", "scope", "source", "as_of")
-        )
-        if location not in table:
-            raise DataError(f"{where}: unknown location {location!r}")
-        if scope not in GRID_SCOPES:
-            raise DataError(f"{where}: scope {scope!r} is not one of {', '.join(GRID_SCOPES)}")
-        if not source or not as_of:
-            raise DataError(f"{where}: row without a source or as_of")
-        key = (table.get(location).id, scope)
-        if key in out:
-            raise DataError(f"{where}: a second {scope} series for {location}")
-        values = {int(year): _number(cell, f"{where}:{year}") for year, cell in raw.items() if cell}
-        out[key] = GridSeries(key[0], scope, values, source, as_of)
+    with open(os.path.join(DATA_DIR, "grid_intensity.csv"), encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        named = {name: header.index(name) for name in ("location", "scope", "source", "as_of")}
+        years = [(i, int(name)) for i, name in enumerate(header) if name.isdigit()]
+        for line, raw in enumerate(reader, start=2):
+            where = f"grid_intensity.csv:{line}"
+            location, scope, source, as_of = (raw[named[k]].strip() for k in named)
+            if location not in table:
+                raise DataError(f"{where}: unknown location {location!r}")
+            if scope not in GRID_SCOPES:
+                raise DataError(f"{where}: scope {scope!r} is not one of {', '.join(GRID_SCOPES)}")
+            if not source or not as_of:
+                raise DataError(f"{where}: row without a source or as_of")
+            key = (table.get(location).id, scope)
+            if key in out:
+                raise DataError(f"{where}: a second {scope} series for {location}")
+            try:
+                values = {year: _number(raw[i]) for i, year in years if raw[i]}
+            except _BadCell as exc:
+                raise DataError(f"{where}: {exc}") from None
+            out[key] = GridSeries(
+                location=key[0], scope=scope, values=values, source=source, as_of=as_of
+            )
     return out
 
 
@@ -829,14 +887,27 @@ def grid_intensity(location: Location, year: int | None, scope: str) -> GridFigu
                 if converted := _converted(given, hit, scope, parent):
                     return converted
                 parent = table.get(parent.parent) if parent.parent else None
-            return GridFigure(given.values[hit], hit, other, row.id, given.source, other_scope=True)
+            return GridFigure(
+                value=given.values[hit],
+                year=hit,
+                scope=other,
+                from_id=row.id,
+                source=given.source,
+                other_scope=True,
+            )
         row = table.get(row.parent) if row.parent else None
     return None
 
 
 def _direct(series: GridSeries, year: int | None) -> GridFigure:
     hit = series.nearest(year)
-    return GridFigure(series.values[hit], hit, series.scope, series.location, series.source)
+    return GridFigure(
+        value=series.values[hit],
+        year=hit,
+        scope=series.scope,
+        from_id=series.location,
+        source=series.source,
+    )
 
 
 def _converted(given: GridSeries, year: int, scope: str, by: Location) -> GridFigure | None:
@@ -855,7 +926,12 @@ def _converted(given: GridSeries, year: int, scope: str, by: Location) -> GridFi
         f"{den.values[ratio_year]:.4g} gCO2e/kWh (see `combien data grid`)"
     )
     return GridFigure(
-        given.values[year] * ratio, year, scope, given.location, source, converted=True
+        value=given.values[year] * ratio,
+        year=year,
+        scope=scope,
+        from_id=given.location,
+        source=source,
+        converted=True,
     )
 
 

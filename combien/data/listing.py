@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 from typing import Any
@@ -113,10 +112,7 @@ def list_table(table: str, search: str | None, output_format: str) -> str:
     """Render a reference table, filtered by `search`."""
     selected = catalog.search(rows(table), search)
     if output_format == "json":
-        return (
-            json.dumps([dataclasses.asdict(r) for r in selected], indent=2, ensure_ascii=False)
-            + "\n"
-        )
+        return json.dumps([r.as_dict() for r in selected], indent=2, ensure_ascii=False) + "\n"
     columns = _COLUMNS[table]
     if output_format == "markdown":
         lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]

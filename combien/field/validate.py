@@ -12,6 +12,9 @@ Two reference sets, both data:
 
 For each quantity: the median absolute error of the central value, the bias (median ratio − 1),
 the share of published figures inside combien's 90% range and the median width (high ÷ low).
+
+`validate_serving()` does the same for serving, on the published energies of
+`inference_measurements.csv` (see `combien.serving.calibration`), per scope of energy.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from combien.resolve import mfu as utilisation
 from combien.resolve.spec import TrainingRun
 from combien.resolve.training import resolve_training
 from combien.results.document import JSON, dumps, markdown_table, rich_table
+from combien.serving import calibration
 from combien.training.estimate import bill_from
 
 if TYPE_CHECKING:
@@ -72,7 +76,10 @@ class MfuModel:
         return [*out, ("residual_sd", 0.0, self.residual_sd), ("runs", 0.0, float(self.runs))]
 
     def as_fit(self, source: str = "leave-one-out refit") -> dict[str, catalog.MfuTerm]:
-        return {t: catalog.MfuTerm(t, c, k, source, "") for t, c, k in self.rows()}
+        return {
+            t: catalog.MfuTerm(term=t, center=c, coefficient=k, source=source, as_of="")
+            for t, c, k in self.rows()
+        }
 
 
 def run_terms(run: catalog.MfuRun) -> dict[str, float | None]:
@@ -213,12 +220,16 @@ class Validation:
 
     scores: tuple[Score, ...]
     checks: tuple[Check, ...]
+    note: str = NOTE
+    title: str = "validation"
+    extra: JSON = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> JSON:
         return {
             "schema": "combien.validation/1",
             "leave_one_out": True,
             "in_sample": sorted({c.case for c in self.checks if not c.out_of_sample}),
+            **self.extra,
             "scores": [s.to_dict() for s in self.scores],
             "checks": [
                 dataclasses.asdict(c) | {"ratio": c.ratio, "inside": c.inside} for c in self.checks
@@ -243,10 +254,10 @@ class Validation:
 
     def to_markdown(self) -> str:
         lines = markdown_table(HEADER, self.rows())
-        return "\n".join(["## combien — validation", "", *lines, "", NOTE]) + "\n"
+        return "\n".join([f"## combien — {self.title}", "", *lines, "", self.note]) + "\n"
 
     def to_table(self) -> RenderableType:
-        return rich_table(f"combien — validation ({NOTE})", HEADER, self.rows())
+        return rich_table(f"combien — {self.title} ({self.note})", HEADER, self.rows())
 
 
 def validate() -> Validation:
@@ -256,3 +267,57 @@ def validate() -> Validation:
     pool = [c for c in checks if "cost" not in c.quantity] + cost
     scores = tuple(s for name, line in QUANTITIES if (s := score(name, line, pool)))
     return Validation(scores, tuple(checks))
+
+
+# ---------------------------------------------------------------- serving
+
+#: the serving table: (name, scope line, which checks) — a check is (line, leave-one-out)
+SERVING_QUANTITIES = (
+    ("GPU energy: ML.ENERGY calibration rows, leave-one-out", "gpu_energy_kwh", True),
+    ("GPU energy: other models, GPUs, versions", "gpu_energy_kwh", False),
+    ("GPU energy: all", "gpu_energy_kwh", None),
+    ("server (IT) energy at the wall", "it_energy_kwh", None),
+    ("facility energy", "energy_kwh", None),
+)
+#: the serving bill's line for each scope, by the name the inference JSON gives it
+SCOPE_NAMES = {"accelerator_energy_kwh": "gpu_energy_kwh"}
+SERVING_NOTE = (
+    "out of sample: energy per output token (per request where only that is published), "
+    "the two defaults calibrated on ML.ENERGY refitted without each calibration row; "
+    "width = high ÷ low"
+)
+
+
+def serving_checks(
+    rows: Sequence[catalog.InferenceMeasurement] | None = None,
+) -> tuple[list[Check], list[str], list[tuple[str, str]]]:
+    """Each published serving energy against combien's estimate: the checks, the ids checked
+    leave-one-out, and each row left aside with the reason."""
+    done, aside = calibration.checks(rows)
+    checks = [
+        Check(c.case, SCOPE_NAMES.get(c.line, c.line), c.published, c.value, c.low, c.high, True)
+        for c in done
+    ]
+    return checks, [c.case for c in done if c.leave_one_out], aside
+
+
+def validate_serving() -> Validation:
+    """Every serving check, and the score of each scope of energy."""
+    checks, loo, aside = serving_checks()
+    scores = []
+    for name, line, left_out in SERVING_QUANTITIES:
+        mine = [c for c in checks if left_out is None or (c.case in loo) == left_out]
+        if s := score(name, line, mine):
+            scores.append(s)
+    missing = [
+        name for name, line, _ in SERVING_QUANTITIES if not any(c.quantity == line for c in checks)
+    ]
+    note = SERVING_NOTE + "".join(
+        f"; {name}: no published measurement to check" for name in missing
+    )
+    extra: JSON = {
+        "kind": "serving",
+        "leave_one_out_cases": loo,
+        "set_aside": [{"case": case, "reason": reason} for case, reason in aside],
+    }
+    return Validation(tuple(scores), tuple(checks), note, "serving validation", extra)

@@ -22,10 +22,11 @@ from combien.resolve.resolver import (
     scaled_assumption,
 )
 from combien.resolve.spec import InferenceRun
-from combien.units import BYTES_PER_PARAM, BYTES_PER_TB, SECONDS_PER_DAY, count
+from combien.units import BYTES_PER_GB, BYTES_PER_PARAM, BYTES_PER_TB, SECONDS_PER_DAY, count
 
-#: serving hardware when none is given: the H100 SXM, EcoLogits' reference GPU (its methodology
-#: fits ML.ENERGY measurements on H100); the bill warns that it was assumed
+#: serving hardware when none is given and the model's organisation states none (or its part
+#: cannot hold the model): the H100 SXM, EcoLogits' reference GPU (its methodology fits ML.ENERGY
+#: measurements on H100); the bill warns which part was assumed and why
 DEFAULT_HARDWARE = "h100-sxm"
 #: serving settings with a default from defaults.csv: (field, defaults row, unit, upper bound)
 REQUEST_DEFAULTS = (
@@ -56,13 +57,8 @@ def resolve_serving(run: InferenceRun) -> Serving:
     r = Resolver(run, preset_describes_run=False)
     replica: dict[str, float | str] = {}
     energy_given = run.request_energy_kwh is not None
-    if "hardware" not in r.given and not energy_given:
-        r.labels["hardware"] = DEFAULT_HARDWARE
-        r.warn(
-            "default-hardware",
-            f"no hardware given: {DEFAULT_HARDWARE} is assumed — pass --hardware",
-        )
-    hw = site.hardware(r) or (None if energy_given else catalog.hardware().get(DEFAULT_HARDWARE))
+    assumed = None if "hardware" in r.given or energy_given else assumed_hardware(r)
+    hw = site.hardware(r) or assumed
     site.site(r)
     site.embodied(r, hw)
     site.money(r, hw)
@@ -80,6 +76,74 @@ def resolve_serving(run: InferenceRun) -> Serving:
         request(r)
         replica = sized_replica(r, hw, traffic)
     return Serving(r.result(), replica, traffic)
+
+
+def organisation(r: Resolver[InferenceRun]) -> str | None:
+    """Who serves the model: the preset's organisation, else the served model's provider."""
+    if r.preset is not None:
+        return r.preset.organization or None
+    estimate = size_estimate(r.spec.model)
+    return estimate.provider if estimate else None
+
+
+def typical_hardware(organisation: str | None) -> catalog.ServingHardware | None:
+    """The serving_hardware.csv row of an organisation: its latest public statement."""
+    if not organisation:
+        return None
+    name = organisation.lower()
+    rows = [
+        row
+        for row in catalog.serving_hardware()
+        if any(o.lower() in name or name in o.lower() for o in row.organizations)
+    ]
+    return max(rows, key=lambda row: row.start, default=None)
+
+
+def _params_known(r: Resolver[InferenceRun]) -> float | None:
+    if r.spec.params:
+        return r.spec.params
+    if r.preset and r.preset.params:
+        return r.preset.params
+    estimate = size_estimate(r.spec.model)
+    return estimate.params if estimate else None
+
+
+def _holds(hw: catalog.Hardware, params: float | None, precision: str) -> bool:
+    """Whether the model's weights fit on at most `max_gpus_per_replica` of `hw`."""
+    if params is None or not hw.memory_gb:
+        return True
+    usable = hw.memory_gb * catalog.default("gpu_memory_usable_fraction").value
+    gb = params * BYTES_PER_PARAM.get(precision, BYTES_PER_PARAM["bf16"]) / BYTES_PER_GB
+    return equations.replica_gpus(gb, hw.memory_gb, usable / hw.memory_gb) <= (
+        catalog.default("max_gpus_per_replica").value
+    )
+
+
+def assumed_hardware(r: Resolver[InferenceRun]) -> catalog.Hardware:
+    """The accelerator assumed when none is given: the one the model's organisation publicly
+    serves on (serving_hardware.csv), else the H100; the bill warns which, and why."""
+    org = organisation(r)
+    row = typical_hardware(org)
+    chosen = catalog.hardware().get(DEFAULT_HARDWARE)
+    if row is None:
+        who = f"{org} states" if org else "the model's maker is unknown and states"
+        why = f"{who} no serving hardware in combien's data"
+    else:
+        part = catalog.hardware().get(row.hardware)
+        who = row.source[: row.source.index(",")]
+        said = (
+            f"{org} states it serves on {row.stated} ({who}, {row.as_of}); {part.id} stands for it"
+        )
+        if _holds(part, _params_known(r), r.spec.precision or "bf16"):
+            chosen, why = part, said
+        else:
+            why = f"{said}, but the model's weights do not fit on one replica of it"
+    r.labels["hardware"] = chosen.id
+    r.warn(
+        "default-hardware",
+        f"no hardware given: {chosen.id} is assumed — {why} — pass --hardware",
+    )
+    return chosen
 
 
 def model_size(r: Resolver[InferenceRun]) -> None:

@@ -1,0 +1,217 @@
+"""The serving model against published measurements of serving energy.
+
+Each measurement of `inference_measurements.csv` is served by combien with only what its
+publication states — the model (or its size), the accelerator, the GPUs, the batch or the
+traffic, the output length, the weight format — and compared, in the scope the publication
+measured (`gpu`: the accelerators; `node`: the server at the wall; `node+pue`: the facility),
+with the estimate's central value and 90% range.
+
+Two constants of the serving model, `decode_bw_efficiency` and `serving_power_fraction`, were
+calibrated on rows of that file (their `calibrates` column says which). A row that calibrated
+them is checked with both refitted without it (leave-one-out): the calibration, as a procedure,
+is rerun on the other rows, and the stored default moves by the ratio of the refit to the fit
+on every row. The procedure: the power fraction is the geometric mean of each row's measured
+average power per GPU ÷ TDP; the bandwidth efficiency is the one at which combien's output
+throughput matches the measured throughputs in geometric mean.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from combien.data import catalog
+from combien.engine import serving as equations
+from combien.errors import CombienError
+from combien.provenance import Assumption, Assumptions
+from combien.resolve.serving import resolve_serving
+from combien.resolve.spec import InferenceRun
+from combien.results.evaluate import evaluate
+
+#: the bill's line for each scope a publication measures
+SCOPES = {"gpu": "accelerator_energy_kwh", "node": "it_energy_kwh", "node+pue": "energy_kwh"}
+#: the defaults calibrated on measurements, in the order the procedure fits them
+FITTED = ("serving_power_fraction", "decode_bw_efficiency")
+SAMPLES = 4_000
+WH_PER_KWH = 1_000.0
+
+
+@dataclass(frozen=True)
+class ServedCheck:
+    """One published serving energy against combien's estimate of it (kWh per output token,
+    or per request where the publication gives only that)."""
+
+    case: str
+    line: str
+    per: str  # "output token" or "request"
+    published: float
+    value: float
+    low: float
+    high: float
+    leave_one_out: bool
+    fitted: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+def skipped(row: catalog.InferenceMeasurement) -> str | None:
+    """Why a row cannot be checked (None: it can)."""
+    if row.scope not in SCOPES:
+        return "an assumption of the publication, not a measurement"
+    if not row.hardware:
+        return "the publication's accelerator is not stated or not confirmed"
+    if not (row.model or row.params):
+        return "the model's size is not published"
+    if row.energy_wh_per_token is None and row.energy_wh_per_request is None:
+        return "no energy per token or per request"
+    return None
+
+
+def spec(row: catalog.InferenceMeasurement) -> InferenceRun:
+    """The set-up as its publication states it: nothing measured (no power, no throughput)."""
+    known = row.model and (row.model in catalog.models() or row.model in catalog.size_estimates())
+    fields: dict[str, object] = (
+        {"model": row.model}
+        if known
+        else {"params": row.params, "active_params": row.active_params or row.params}
+    )
+    for name in ("hardware", "tokens_in", "tokens_out", "batch", "requests_per_day", "precision"):
+        value = getattr(row, name)
+        if value is not None:
+            fields[name] = value
+    if row.gpus is not None and row.requests_per_day is None:
+        fields["gpus"] = int(row.gpus)
+    return InferenceRun.parse(fields)
+
+
+def calibration_rows(
+    rows: Sequence[catalog.InferenceMeasurement] | None = None,
+) -> tuple[catalog.InferenceMeasurement, ...]:
+    """The rows a serving default was calibrated on."""
+    rows = catalog.inference_measurements() if rows is None else rows
+    return tuple(r for r in rows if r.calibrates)
+
+
+# ---------------------------------------------------------------- the calibration procedure
+
+
+def _with(assumptions: Assumptions, values: dict[str, float]) -> Assumptions:
+    """The same inputs with some defaults moved, each keeping its relative 90% range."""
+    changed = dict(assumptions.values)
+    for name, value in values.items():
+        a = changed[name]
+        scale = value / a.value
+        low = a.low * scale if a.low is not None else None
+        high = a.high * scale if a.high is not None else None
+        source = f"{a.source} — refitted without the row it is checked on"
+        changed[name] = Assumption(value, a.unit, source, a.origin, low, high, a.upper_bound)
+    return dataclasses.replace(assumptions, values=changed)
+
+
+def _decode_throughput(x: dict[str, float], efficiency: float) -> float:
+    """Output tokens per second of a replica while it decodes: batch ÷ decode step, the step at
+    the resolved central inputs (weights and KV cache read, FLOP) and `efficiency`."""
+    read = equations.decode_bytes(
+        x["params"],
+        x["active_params"],
+        x["batch"],
+        x["weight_bytes"],
+        x["tokens_in"],
+        x["tokens_out"],
+        x["kv_bytes_per_token"],
+    )
+    flop = equations.decode_flop(x["active_params"], x["batch"])
+    step = equations.decode_step_s(
+        read, flop, x["gpus"], x["bandwidth_bps"], efficiency, x["peak_flops"], x["decode_mfu"]
+    )
+    return float(x["batch"] / step)
+
+
+def fit(rows: Sequence[catalog.InferenceMeasurement]) -> dict[str, float]:
+    """The calibration procedure on `rows`: (power fraction, bandwidth efficiency)."""
+    measured = [
+        (r, r.power_w, r.tokens_per_s, r.gpus, catalog.hardware().get(r.hardware))
+        for r in rows
+        if r.power_w and r.tokens_per_s and r.gpus and r.hardware
+    ]
+    if not measured:
+        raise ValueError("no row with a measured power and throughput to calibrate on")
+    fractions = [power / gpus / (hw.tdp_w or math.nan) for _, power, _, gpus, hw in measured]
+    inputs = [
+        (resolve_serving(spec(r)).assumptions.central(), throughput)
+        for r, _, throughput, _, _ in measured
+    ]
+
+    def gap(efficiency: float) -> float:  # log of the geometric mean of modelled ÷ measured
+        ratios = [_decode_throughput(x, efficiency) / t for x, t in inputs]
+        return sum(math.log(ratio) for ratio in ratios) / len(ratios)
+
+    low, high = 0.05, 2.0
+    for _ in range(40):  # the throughput grows with the efficiency: bisect in log space
+        middle = math.sqrt(low * high)
+        low, high = (middle, high) if gap(middle) < 0 else (low, middle)
+    return {
+        "serving_power_fraction": math.exp(sum(map(math.log, fractions)) / len(fractions)),
+        "decode_bw_efficiency": math.sqrt(low * high),
+    }
+
+
+def left_out(
+    row: catalog.InferenceMeasurement, rows: Sequence[catalog.InferenceMeasurement]
+) -> dict[str, float]:
+    """The calibrated defaults refitted without `row`: each stored default × fit(others) ÷
+    fit(all), for the defaults the row calibrated."""
+    others = [r for r in rows if r.id != row.id]
+    everything, without = fit(rows), fit(others)
+    return {
+        name: catalog.default(name).value * without[name] / everything[name]
+        for name in FITTED
+        if name in row.calibrates
+    }
+
+
+# ---------------------------------------------------------------- the checks
+
+
+def check(row: catalog.InferenceMeasurement, fitted: dict[str, float] | None = None) -> ServedCheck:
+    """combien's estimate of one published measurement, in the publication's scope."""
+    resolved = resolve_serving(spec(row)).assumptions
+    if fitted:
+        resolved = _with(resolved, fitted)
+    lines = evaluate(resolved, samples=SAMPLES, seed=0).lines
+    line = lines[SCOPES[row.scope]]
+    per_token = row.energy_wh_per_token is not None
+    divide = resolved.values["tokens_out"].value if per_token else 1.0
+    published = (row.energy_wh_per_token if per_token else row.energy_wh_per_request) or 0.0
+    return ServedCheck(
+        row.id,
+        SCOPES[row.scope],
+        "output token" if per_token else "request",
+        published / WH_PER_KWH,
+        line.value / divide,
+        line.low / divide,
+        line.high / divide,
+        bool(fitted),
+        dict(fitted or {}),
+    )
+
+
+def checks(
+    rows: Sequence[catalog.InferenceMeasurement] | None = None,
+) -> tuple[list[ServedCheck], list[tuple[str, str]]]:
+    """Every measurement that can be checked, leave-one-out for the calibration's rows; and
+    each row left aside, with the reason."""
+    rows = tuple(catalog.inference_measurements() if rows is None else rows)
+    calibration = calibration_rows(rows)
+    done, aside = [], []
+    for row in rows:
+        reason = skipped(row)
+        if reason:
+            aside.append((row.id, reason))
+            continue
+        try:
+            fitted = left_out(row, calibration) if row.calibrates else None
+            done.append(check(row, fitted))
+        except CombienError as exc:  # a set-up combien refuses (it does not fit): said
+            aside.append((row.id, f"combien cannot serve it: {exc}"))
+    return done, aside

@@ -1,0 +1,190 @@
+"""Serving checked against published measurements, out of sample; the serving hardware typical of
+each provider; a measured serving run beside `combien infer`.
+
+No target was moved to pass: where combien misses, the test asserts what is true and
+docs/methodology.md §8 says so.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import combien
+from combien.data import catalog
+from combien.field import validate
+from combien.serving import calibration
+from combien.serving.infer import infer
+from combien.testing import FakeSensor, ManualClock
+
+
+@cache
+def result() -> validate.Validation:
+    return validate.validate_serving()
+
+
+def scores() -> dict[str, validate.Score]:
+    return {s.quantity: s for s in result().scores}
+
+
+def test_gpu_energy_of_other_models_and_gpus_out_of_sample() -> None:
+    s = scores()["GPU energy: other models, GPUs, versions"]
+    # 84 configurations of the ML.ENERGY leaderboard V3 (13 models but Llama 3.1 on H100, H100
+    # and B200, batch 16/64/256) + the two V2 Llama 3.1 rows; nothing of them was calibrated on
+    assert s.n == 86
+    # the central value misses by 26% in the median, with little bias (+5%) ...
+    assert s.median_abs_error == pytest.approx(0.261, abs=0.01)
+    assert s.bias == pytest.approx(0.047, abs=0.01)
+    # ... but a range of ×2.1 holds only 65% of the measurements, not 90%: said in §8
+    assert s.coverage == pytest.approx(56 / 86)
+    assert s.median_width == pytest.approx(2.14, abs=0.03)
+
+
+def test_calibration_rows_leave_one_out() -> None:
+    s = scores()["GPU energy: ML.ENERGY calibration rows, leave-one-out"]
+    assert s.n == 10
+    # with the output lengths the leaderboard publishes (350–400 tokens) and combien's default
+    # prompt of 1,000 tokens (the leaderboard publishes none), combien overestimates its own
+    # calibration rows by 79% in the median; 2 of 10 inside the range
+    assert s.median_abs_error == pytest.approx(0.79, abs=0.02)
+    assert s.bias == pytest.approx(0.79, abs=0.02)
+    assert s.coverage == pytest.approx(0.2)
+
+
+def test_server_energy_at_the_wall_misses() -> None:
+    (check,) = [c for c in result().checks if c.quantity == "it_energy_kwh"]
+    # MLPerf Inference v4.0, DGX H100 MaxQ, Llama 2 70B offline (TensorRT-LLM): told neither
+    # the batch nor the format, combien serves at its interactive batch in bf16: ×6.4
+    assert check.case.startswith("mlperf-v4.0")
+    assert check.ratio == pytest.approx(6.44, abs=0.1) and not check.inside
+
+
+def test_every_scope_is_said_even_without_a_check(cli: Any) -> None:
+    data = json.loads(cli("validate", "--serving", "--format", "json").out)
+    assert data["schema"] == "combien.validation/1" and data["kind"] == "serving"
+    assert sorted(data["leave_one_out_cases"]) == sorted(
+        r.id for r in calibration.calibration_rows()
+    )
+    aside = {a["case"]: a["reason"] for a in data["set_aside"]}
+    assert "not a measurement" in aside["epoch2025-gpt-4o"]
+    assert "accelerator" in aside["luccioni2023-bloom-api"]  # 16 × A100 40GB unconfirmed
+    assert cli("validate", "--serving").code == 0
+    text = cli("validate", "--serving", "--format", "markdown").out
+    assert "| GPU energy: other models, GPUs, versions | 86 | 26% | +5% | 65% | 2.14 |" in text
+    assert "| server (IT) energy at the wall | 1 | 544% | +544% | 0% | 2.42 |" in text
+    assert "facility energy: no published measurement to check" in text
+
+
+def test_leave_one_out_never_sees_the_row_it_checks() -> None:
+    rows = calibration.calibration_rows()
+    row = next(r for r in rows if r.id == "mlenergy-v3-llama-3.1-8b-h100-bs64")
+    fitted = calibration.left_out(row, rows)
+    others = [r for r in rows if r is not row]
+    everything, without = calibration.fit(rows), calibration.fit(others)
+    for name in calibration.FITTED:
+        stored = catalog.default(name).value
+        assert fitted[name] == pytest.approx(stored * without[name] / everything[name])
+        assert fitted[name] != pytest.approx(stored, rel=1e-3)  # the row did weigh in the fit
+    # whatever the held-out row measured, the refit of the others is the same
+    changed = row.replace(power_w=row.power_w * 3, tokens_per_s=row.tokens_per_s / 3)
+    assert calibration.fit(others) == without
+    moved = calibration.fit([changed, *others])
+    assert moved["serving_power_fraction"] != pytest.approx(everything["serving_power_fraction"])
+    # the procedure on every row lands near the stored defaults (0.82 vs 0.8, 0.65 vs 0.6)
+    assert everything["serving_power_fraction"] == pytest.approx(0.822, abs=0.005)
+    assert everything["decode_bw_efficiency"] == pytest.approx(0.649, abs=0.005)
+
+
+def test_checks_use_only_what_the_publication_states() -> None:
+    for row in catalog.inference_measurements():
+        if calibration.skipped(row) is None:
+            spec = calibration.spec(row)
+            assert "power" not in str(spec.values()) and "request_energy_kwh" not in spec.values()
+
+
+# ---------------------------------------------------------------- serving hardware
+
+
+def test_every_serving_hardware_row_is_sourced_and_catalogued() -> None:
+    rows = catalog.serving_hardware()
+    assert {o for r in rows for o in r.organizations} >= {"OpenAI", "Anthropic", "Google"}
+    for row in rows:
+        assert row.source and row.as_of and row.stated
+        assert row.hardware in catalog.hardware()
+
+
+def test_a_provider_row_and_its_warning() -> None:
+    (openai,) = [r for r in catalog.serving_hardware() if "OpenAI" in r.organizations]
+    # Microsoft, 2025-10-09: the GB300 NVL72 cluster for OpenAI's inference; B200 stands for it
+    assert openai.stated == "NVIDIA GB300 NVL72" and openai.hardware == "b200"
+    assert "GB300" in openai.source and "OpenAI" in openai.source
+    bill = infer(model="gpt-4o", samples=100)
+    assert bill.labels["hardware"] == "b200"
+    (warning,) = [w.message for w in bill.warnings if w.code == "default-hardware"]
+    assert "OpenAI states it serves on NVIDIA GB300 NVL72 (Microsoft Azure, 2025-10)" in warning
+    assert "b200 stands for it" in warning and "pass --hardware" in warning
+    # --hardware overrides, and then nothing is assumed
+    given = infer(model="gpt-4o", hardware="h100-sxm", samples=100)
+    assert given.labels["hardware"] == "h100-sxm"
+    assert "default-hardware" not in [w.code for w in given.warnings]
+
+
+def test_no_public_statement_keeps_the_h100_and_says_so() -> None:
+    bill = infer(model="llama-3.1-70b", samples=100)
+    assert bill.labels["hardware"] == "h100-sxm"
+    (warning,) = [w.message for w in bill.warnings if w.code == "default-hardware"]
+    assert "Meta AI states no serving hardware in combien's data" in warning
+
+
+def test_a_model_too_large_for_the_providers_part_falls_back_to_the_h100() -> None:
+    # Claude 3 Opus, 2T parameters in bf16: 4 TB over TPU v6e's 32 GB needs 256 chips, > 64
+    bill = infer(model="claude-3-opus", samples=100)
+    assert bill.labels["hardware"] == "h100-sxm"
+    (warning,) = [w.message for w in bill.warnings if w.code == "default-hardware"]
+    assert "tpu-v6e stands for it, but the model's weights do not fit" in warning
+    assert math.ceil(2e12 * 2 / 1e9 / (32 * 0.9)) > 64
+
+
+# ---------------------------------------------------------------- runs compare
+
+
+def test_runs_compare_a_served_run_with_infer(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, clock = str(tmp_path / "runs.db"), ManualClock()
+    monkeypatch.setenv("COMBIEN_DB", db)
+    gpu = FakeSensor([300.0], name="NVIDIA H100 80GB HBM3")
+    with combien.Tracker(
+        db=db, sensors=[gpu], clock=clock, interval_s=0.25, flush_s=1.0, location="US-VA"
+    ) as t:
+        clock.advance(10.0)
+        t.count(requests=100, tokens_in=20_000, tokens_out=5_000)
+    spec = tmp_path / "infer.yaml"
+    spec.write_text("model: llama-3.1-8b\nhardware: h100-sxm\nbatch: 16\n")
+    data = cli("runs", "compare", t.id, "--spec", str(spec), "--format", "json").json()
+    assert data["schema"] == "combien.served-compare/1"
+    rows = {(r["scope"], r["per"]): r for r in data["rows"]}
+    # 300 W × 10 s = 3,000 J: 30 J per request, 0.6 J per output token, in both scopes (the
+    # one device is the GPU)
+    for scope in ("gpu_energy_kwh", "it_energy_kwh"):
+        assert rows[scope, "request"]["measured"] * 3.6e6 == pytest.approx(30.0)
+        assert rows[scope, "output token"]["measured"] * 3.6e6 == pytest.approx(0.6)
+    # the estimate: infer for the same model, hardware and batch, at the run's 200 input and
+    # 50 output tokens per request
+    bill = infer(
+        model="llama-3.1-8b", hardware="h100-sxm", batch=16, gpus=1, tokens_in=200,
+        tokens_out=50, location="US-VA",
+    )  # fmt: skip
+    gpu_line = bill.per_request["accelerator_energy_kwh"]
+    row = rows["gpu_energy_kwh", "output token"]
+    assert row["estimated"]["value"] == pytest.approx(gpu_line.value / 50)
+    assert row["ratio"] == pytest.approx(0.6 / 3.6e6 / (gpu_line.value / 50))
+    assert row["inside_range"] == (gpu_line.low / 50 <= 0.6 / 3.6e6 <= gpu_line.high / 50)
+    table = cli("runs", "compare", t.id, "--spec", str(spec), "--format", "markdown").out
+    assert "| GPU energy | request | 30 J |" in table
+    assert "| GPU energy | output token | 0.6 J |" in table
