@@ -490,12 +490,24 @@ class Store:
                 (run_id,),
             ).fetchall()
         for row in rows:
-            sample = dict(row)
-            for key in ("t", "energy_j"):
-                number = _number(sample[key])
-                sample[key] = number if number is None or key == "t" or number >= 0 else None
-            sample["node"], sample["key"] = _text(sample["node"]), _text(sample["key"])
-            yield sample
+            yield _checked_sample(dict(row))
+
+    def last_samples(self, run_id: str, count: int = 2) -> list[dict[str, Any]]:
+        """The last `count` samples of each of a run's devices, device by device, each in time
+        order: its power now, without reading the whole run (checked as `iter_samples` does)."""
+        with self._lock:
+            devices = self._db.execute(
+                "SELECT node, key FROM devices WHERE run_id = ? ORDER BY node, key", (run_id,)
+            ).fetchall()
+            rows: list[sqlite3.Row] = []
+            for node, key in devices:
+                last = self._db.execute(
+                    "SELECT t, node, key, energy_j FROM samples "
+                    "WHERE run_id = ? AND node = ? AND key = ? ORDER BY t DESC LIMIT ?",
+                    (run_id, node, key, count),
+                ).fetchall()
+                rows.extend(reversed(last))
+        return [_checked_sample(dict(row)) for row in rows]
 
 
 def _append(
@@ -643,6 +655,15 @@ def checked_run(row: dict[str, Any], now: float) -> dict[str, Any]:
         row["ended_at"] = row["last_seen"]
     row["problems"] = problems
     return row
+
+
+def _checked_sample(sample: dict[str, Any]) -> dict[str, Any]:
+    """A sample as read: a damaged time or energy reads as None, node and key as text."""
+    for key in ("t", "energy_j"):
+        number = _number(sample[key])
+        sample[key] = number if number is None or key == "t" or number >= 0 else None
+    sample["node"], sample["key"] = _text(sample["node"]), _text(sample["key"])
+    return sample
 
 
 def _checked_numbers(row: dict[str, Any], keys: tuple[str, ...], problems: list[str]) -> Any:

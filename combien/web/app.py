@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
 
 from combien import __version__
-from combien.web import api, errors, pages
+from combien.web import api, errors, metrics, pages
 
 STATIC = Path(__file__).parent / "static"
 
@@ -26,6 +26,7 @@ def create_app(db: str | None = None, *, ingest: bool = False) -> FastAPI:
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(metrics.router)
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:

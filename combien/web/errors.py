@@ -1,7 +1,8 @@
 """One error shape for the API: `{"error": {"type", "message", "field"}}`, with the same
 one-line message as the CLI; 422 for bad input, 404 for what does not exist, 403 for what this
 server does not do (runs sent to a server started without `--ingest`), 503 for a store that
-cannot be used. Pages show the same message in a page, never a traceback."""
+cannot be used. Pages show the same message in a page, never a traceback; `/metrics`, read by
+programs, answers its errors (a method it does not take) in JSON as the API does."""
 
 from __future__ import annotations
 
@@ -67,7 +68,8 @@ def install(app: FastAPI) -> None:
 
 
 def _answer(request: Request, status: int, kind: str, message: str, field: str | None) -> Response:
-    if request.url.path.startswith("/api/"):
+    path = request.url.path
+    if path.startswith("/api/") or path == "/metrics":  # read by programs: JSON, not a page
         return JSONResponse(error_body(kind, message, field), status_code=status)
     from combien.web.views import error_page
 

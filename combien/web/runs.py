@@ -24,6 +24,8 @@ def power_document(run: dict[str, Any], samples: list[dict[str, Any]]) -> JSON:
     """A run's status, energy so far and, per device, its average power between samples (W)."""
     by_device: dict[str, list[tuple[float, float]]] = {}
     for sample in samples:
+        if sample["t"] is None or sample["energy_j"] is None:  # damaged in the store
+            continue
         by_device.setdefault(f"{sample['node']}/{sample['key']}", []).append(
             (float(sample["t"]), float(sample["energy_j"]))
         )
