@@ -1,7 +1,5 @@
 """`python -m combien`: the command line."""
 
-import sys
+from combien.cli import entry
 
-from combien.cli import main
-
-sys.exit(main())
+entry()

@@ -21,8 +21,9 @@ A facade over parts that do not know one another:
 Power meters are read every `interval_s`; cumulative counters (NVML energy, RAPL, CPU time)
 every `counter_interval_s` (default: the flush interval; sooner where a counter could wrap), at
 phase boundaries and at the end; the store is written at the start (the run, this process's pid)
-and every `flush_s`. The bill is `combien.measure.measured`'s: the tracker never computes one,
-and loads that code in the background once a run is long enough for it to matter. Nothing the
+and every `flush_s`. The bill is `combien.measure.measured`'s: the tracker never computes one
+itself, and a second after `start()` a thread of its own makes one and throws it away, so that
+the code and tables a bill needs are loaded before `stop()`. Nothing the
 tracker does raises into the job: sensor and store failures become events, notes and lines on
 stderr, and the run goes on in a fallback file if the store fails; what could not be sent to
 the server by the end is said in the notes and on stderr. A Ctrl-C during `stop()` waits until
@@ -56,10 +57,11 @@ if TYPE_CHECKING:
 
 Decorated = TypeVar("Decorated", bound=Callable[..., Any])
 
-#: after this long, the billing code (numpy and the engine: ~0.2 s of imports) is loaded
-#: in the background, so that `stop()` of a run longer than this only runs the Monte Carlo
-#: (~15 ms) in the job's process; a shorter run loads it at its stop
-LOAD_BILLING_AFTER_S = 30.0
+#: this long after `start()`, the billing code and the catalog (numpy, the engine, the reference
+#: tables: ~0.15 s of CPU, spent once whatever the run) are loaded by a thread of their own, so
+#: that `stop()` of a run longer than this only runs the Monte Carlo (~15 ms); a shorter run
+#: loads them at its stop
+LOAD_BILLING_AFTER_S = 1.0
 
 
 class Tracker:
@@ -126,7 +128,9 @@ class Tracker:
         )
         self._ranks = Ranks()
         self._final: Measurement | None = None
-        self._billing_loaded = False
+        self._billing = threading.Timer(LOAD_BILLING_AFTER_S, self._load_billing)
+        self._billing.daemon = True
+        self._billing.name = "combien-billing"
 
     # ------------------------------------------------------------ lifecycle
 
@@ -140,6 +144,7 @@ class Tracker:
             self._event("tracker-error", f"the tracker could not start fully: {exc}")
         self.status = "running"
         self._sampler.run(Schedule(self.interval_s, self.counter_interval_s, self.flush_s))
+        self._billing.start()
         return self
 
     def _open(self) -> None:
@@ -205,6 +210,7 @@ class Tracker:
         return bill
 
     def _close(self, status: str) -> Any:
+        self._billing.cancel()  # not needed any more if it has not begun
         bill = None
         try:
             self._final = gather(self._sampler.end(), self._ranks, self.node)
@@ -257,14 +263,15 @@ class Tracker:
         if reading.counters:
             self._accounting.pair(reading.elapsed_s, reading.energy_j)
 
+    def _load_billing(self) -> None:
+        """Once, in the background: a bill made and thrown away loads what `stop()` needs."""
+        try:
+            self.bill()
+        except Exception as exc:  # the bill at stop will say what is wrong
+            debug("combien: %s", exc)
+
     def _heartbeat(self) -> None:
         self._flush()
-        if not self._billing_loaded and self._sampler.elapsed_s() >= LOAD_BILLING_AFTER_S:
-            self._billing_loaded = True
-            try:  # in the background, once: stop() then only runs the Monte Carlo
-                import combien.measure.measured  # noqa: F401
-            except Exception as exc:
-                debug("combien: %s", exc)
 
     def _flush(self) -> None:
         prediction = self.forecast()
