@@ -66,7 +66,7 @@ def _serving_time(x: Inputs, out: Outputs) -> None:
         ),
         x["tokens_out"],
         x["batch"],
-    )
+    ) * x.get("serving_model_error", 1.0)
     out["replica_s"] = replica_s
     out["tokens_per_s"] = x["tokens_out"] / replica_s
     busy_h = serving.busy_gpu_hours(x["gpus"], replica_s)

@@ -208,6 +208,7 @@ def request(r: Resolver[InferenceRun]) -> None:
             r.values[name] = default_assumption(default, upper=upper)
     for name in SERVING_CONSTANTS:
         r.values[name] = default_assumption(name, upper=1.0)
+    r.values["serving_model_error"] = default_assumption("serving_model_error")
 
 
 def sized_replica(

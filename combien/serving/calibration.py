@@ -13,6 +13,13 @@ is rerun on the other rows, and the stored default moves by the ratio of the ref
 on every row. The procedure: the power fraction is the geometric mean of each row's measured
 average power per GPU ÷ TDP; the bandwidth efficiency is the one at which combien's output
 throughput matches the measured throughputs in geometric mean.
+
+The serving model's own error is a third calibrated constant, `serving_model_error`: a factor of
+central value 1 on the time a request holds its replica, whose 90% range widens the ranges to
+what the model's misses on these measurements call for. Its log-spread s is fitted on every
+checkable row by matching moments: s² = mean(r²) − mean(σ²), with r the log of the central
+estimate over the published figure and σ the log-spread of the estimate's range without the
+factor (its 90% half-width ÷ 1.645). Each row is checked with s fitted on the other rows.
 """
 
 from __future__ import annotations
@@ -34,6 +41,10 @@ from combien.results.evaluate import evaluate
 SCOPES = {"gpu": "accelerator_energy_kwh", "node": "it_energy_kwh", "node+pue": "energy_kwh"}
 #: the defaults calibrated on measurements, in the order the procedure fits them
 FITTED = ("serving_power_fraction", "decode_bw_efficiency")
+#: the default that carries the serving model's own error, fitted on the checks' residuals
+MODEL_ERROR = "serving_model_error"
+#: the standard normal quantile of a 90% two-sided range
+Z95 = 1.6448536269514722
 SAMPLES = 4_000
 WH_PER_KWH = 1_000.0
 
@@ -173,11 +184,44 @@ def left_out(
 # ---------------------------------------------------------------- the checks
 
 
-def check(row: catalog.InferenceMeasurement, fitted: dict[str, float] | None = None) -> ServedCheck:
-    """combien's estimate of one published measurement, in the publication's scope."""
+def _model_error(assumptions: Assumptions, sigma: float, why: str) -> Assumptions:
+    """The same inputs with the model-error factor's log-spread set to `sigma` (0: none)."""
+    changed = dict(assumptions.values)
+    a = changed[MODEL_ERROR]
+    low, high = (math.exp(-Z95 * sigma), math.exp(Z95 * sigma)) if sigma > 0 else (None, None)
+    changed[MODEL_ERROR] = Assumption(1.0, a.unit, f"{a.source} — {why}", a.origin, low, high)
+    return dataclasses.replace(assumptions, values=changed)
+
+
+def model_error_sigma(residuals: Sequence[tuple[float, float]]) -> float:
+    """The log-spread of the serving model's error from (r, σ) pairs: r the log of a central
+    estimate over its published figure, σ the log-spread of its range without the error;
+    s² = mean(r²) − mean(σ²), 0 if that is negative."""
+    if not residuals:
+        return 0.0
+    mean_r2 = sum(r * r for r, _ in residuals) / len(residuals)
+    mean_s2 = sum(s * s for _, s in residuals) / len(residuals)
+    return math.sqrt(max(0.0, mean_r2 - mean_s2))
+
+
+def residual(c: ServedCheck) -> tuple[float, float]:
+    """(r, σ) of a check made without the model error (see `model_error_sigma`)."""
+    return math.log(c.value / c.published), math.log(c.high / c.low) / (2 * Z95)
+
+
+def check(
+    row: catalog.InferenceMeasurement,
+    fitted: dict[str, float] | None = None,
+    error_sigma: float | None = None,
+) -> ServedCheck:
+    """combien's estimate of one published measurement, in the publication's scope; with
+    `error_sigma`, the model-error factor's log-spread (0: none) in place of the stored one."""
     resolved = resolve_serving(spec(row)).assumptions
     if fitted:
         resolved = _with(resolved, fitted)
+    if error_sigma is not None:
+        why = "without it" if error_sigma == 0 else "fitted without the row it is checked on"
+        resolved = _model_error(resolved, error_sigma, why)
     lines = evaluate(resolved, samples=SAMPLES, seed=0).lines
     line = lines[SCOPES[row.scope]]
     per_token = row.energy_wh_per_token is not None
@@ -203,7 +247,8 @@ def checks(
     each row left aside, with the reason."""
     rows = tuple(catalog.inference_measurements() if rows is None else rows)
     calibration = calibration_rows(rows)
-    done, aside = [], []
+    bare: list[tuple[catalog.InferenceMeasurement, dict[str, float] | None, ServedCheck]] = []
+    aside = []
     for row in rows:
         reason = skipped(row)
         if reason:
@@ -211,7 +256,32 @@ def checks(
             continue
         try:
             fitted = left_out(row, calibration) if row.calibrates else None
-            done.append(check(row, fitted))
+            bare.append((row, fitted, check(row, fitted, error_sigma=0.0)))
         except CombienError as exc:  # a set-up combien refuses (it does not fit): said
             aside.append((row.id, f"combien cannot serve it: {exc}"))
+    residuals = {row.id: residual(c) for row, _, c in bare}
+    done = [
+        check(
+            row,
+            fitted,
+            error_sigma=model_error_sigma([v for k, v in residuals.items() if k != row.id]),
+        )
+        for row, fitted, _ in bare
+    ]
     return done, aside
+
+
+def fitted_model_error() -> float:
+    """`serving_model_error`'s log-spread fitted on every checkable row (the stored default's)."""
+    rows = catalog.inference_measurements()
+    calibration = calibration_rows(rows)
+    residuals = []
+    for row in rows:
+        if skipped(row):
+            continue
+        try:
+            fitted = left_out(row, calibration) if row.calibrates else None
+            residuals.append(residual(check(row, fitted, error_sigma=0.0)))
+        except CombienError:
+            continue
+    return model_error_sigma(residuals)
