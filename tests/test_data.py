@@ -385,3 +385,25 @@ def test_every_preset_gets_a_bill(model_id: str) -> None:
         return
     assert bill.energy_kwh is not None and bill.co2e_total_kg is not None
     assert bill.cost_usd is not None
+
+
+def test_a_preset_without_compute_says_what_to_pass() -> None:
+    import combien
+
+    # Mixtral: Mistral AI publishes 46.7B total and 12.9B active parameters, nothing more
+    with pytest.raises(combien.InputError) as caught:
+        combien.estimate(model="mixtral-8x7b", samples=100)
+    message = str(caught.value)
+    assert "mixtral-8x7b publishes its size (12.9B active of 46.7B parameters)" in message
+    assert "not its training tokens or compute" in message
+    assert "--tokens N (FLOP = 6 × 12.9B × N), --flop, --chip-hours" in message
+    with pytest.raises(combien.InputError, match=r"mistral-7b publishes its size \(7.30B param"):
+        combien.estimate(model="mistral-7b", samples=100)
+    # what it asks for completes it: 6 × 12.9e9 active parameters × the tokens given
+    bill = combien.estimate(model="mixtral-8x7b", tokens="2T", samples=100)
+    assert bill.inputs["flop"].value == pytest.approx(6 * 12.9e9 * 2e12)
+    bill = combien.estimate(model="mistral-7b", flop=1e23, samples=100)
+    assert bill.inputs["flop"].value == 1e23
+    # without a preset, the general message
+    with pytest.raises(combien.InputError, match="give --params and --tokens, --flop"):
+        combien.estimate(params="7B", samples=100)

@@ -23,7 +23,7 @@ from combien.resolve.resolver import (
     scaled_assumption,
 )
 from combien.resolve.spec import TrainingRun
-from combien.units import HOURS_PER_DAY, KWH_PER_MWH, parse_date
+from combien.units import HOURS_PER_DAY, KWH_PER_MWH, count, parse_date
 
 
 def resolve_training(
@@ -179,10 +179,7 @@ def compute(r: Resolver[TrainingRun], hw: catalog.Hardware | None) -> None:
     if chip_hours is None and flop is None:
         if has_it_energy:
             return
-        raise IncompleteError(
-            "not enough to derive compute — give --params and --tokens, --flop, "
-            "--chip-hours, or --chips with --days (or --model PRESET)"
-        )
+        raise IncompleteError(no_compute_message(r))
     if hw is None:
         if has_it_energy:
             return
@@ -212,6 +209,34 @@ def compute(r: Resolver[TrainingRun], hw: catalog.Hardware | None) -> None:
     r.values["peak_flops"] = peak
     r.values["mfu"] = mfu_input(r, hw)
     r.values["goodput"] = goodput_input(r)
+
+
+def no_compute_message(r: Resolver[TrainingRun]) -> str:
+    """Why compute cannot be derived, and what to pass. For a preset that publishes its size
+    but neither its training tokens nor its compute, say so and name the flags that complete it."""
+    preset = r.run_preset
+    if preset is None:
+        return (
+            "not enough to derive compute — give --params and --tokens, --flop, "
+            "--chip-hours, or --chips with --days (or --model PRESET)"
+        )
+    params, active = r.number("params"), r.number("active_params")
+    used = active or params  # 6·N·D counts the parameters each token uses
+    if used is None:
+        return (
+            f"not enough to derive compute — {preset.id} publishes neither its size nor its "
+            "training tokens or compute: pass --params and --tokens, --flop, --chip-hours, "
+            "or --chips with --days"
+        )
+    size = f"{count(used[0])} parameters"
+    if params and active and active[0] != params[0]:
+        size = f"{count(active[0])} active of {count(params[0])} parameters"
+    k = catalog.default("training_flop_per_param_token").value
+    return (
+        f"not enough to derive compute — {preset.id} publishes its size ({size}) but not its "
+        f"training tokens or compute: pass --tokens N (FLOP = {k:g} × {count(used[0])} × N), "
+        "--flop, --chip-hours, or --chips with --days"
+    )
 
 
 def workload_flop(r: Resolver[TrainingRun]) -> float | None:
