@@ -124,6 +124,13 @@ class Bill:
 
     # ------------------------------------------------------------------ text
 
+    def text(self, key: str) -> str:
+        """One line as `rows()` prints it: "CO2e total: 1.2 kg (90% range: 0.98–1.5 kg)"."""
+        if key not in self.row_keys():
+            raise KeyError(f"no line {key!r} — lines: {', '.join(self.row_keys())}")
+        label, value, spread = self.rows()[self.row_keys().index(key)]
+        return f"{label}: {value} ({'90% range: ' if '–' in spread else ''}{spread})"
+
     def row_keys(self) -> tuple[str, ...]:
         """The output keys of `rows()`, in the same order."""
         return TRAINING_LINES + tuple(k for k in HEAT_LINES if k in self.lines)
