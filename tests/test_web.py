@@ -262,3 +262,35 @@ def test_browser_compare_shows_the_difference_and_its_probability(
     text = page.locator("#differences").inner_text()
     assert "higher in 100% of draws" in text
     _shot(page, "compare", tmp_path)
+
+
+def test_browser_shows_the_html_report_and_the_trend_charts(
+    page: Any, cli: Any, tmp_path: Path
+) -> None:
+    """The two standalone pages, opened from disk in Chromium: every byte they load is their
+    own (no network), every range is drawn, and the trend points say their value on hover."""
+    report = tmp_path / "report.html"
+    trends_page = tmp_path / "trends.html"
+    assert cli("report", "--model", "llama-3.1-405b", "--as", "html", "-o", str(report)).code == 0
+    assert cli("trends", "--html", str(trends_page)).code == 0
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+
+    page.goto(report.as_uri())
+    bill = combien.estimate(model="llama-3.1-405b")
+    drawn = [key for key, line in bill.lines.items() if line is not None]
+    # one drawn range per computed line but the compute itself (FLOP has no range to draw)
+    assert page.locator("svg").count() == len(drawn) - 1
+    assert all(box and box["width"] > 0 for box in
+               (page.locator("svg").nth(i).bounding_box() for i in range(3)))  # fmt: skip
+    assert "Energy (facility)" in page.inner_text("body")
+    _shot(page, "report-html", tmp_path)
+
+    page.goto(trends_page.as_uri())
+    assert page.locator("svg").count() == 3
+    point = page.locator("circle").first
+    tip = point.locator("title").text_content()
+    assert tip and any(ch.isdigit() for ch in tip)  # the value, said on hover
+    point.hover()
+    _shot(page, "trends-html", tmp_path)
+    assert requests and all(url.startswith("file://") for url in requests), requests
