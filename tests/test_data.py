@@ -260,7 +260,7 @@ FLOP_EXCEPTIONS = {
     "gshard-dense-2.3b": "Epoch AI's geometric mean of a hardware estimate (1.37e23) and 6·N·D",
     "t5-11b": "encoder-decoder: each token passes through half of the parameters",
     "meena": "approximate token count ('about 10T') and a seq2seq architecture",
-    "switch-c": "sparse mixture of experts: ~0.1% of the 1.57T parameters active per token",
+    "switch-c": "Patterson et al.'s 8.22e22 is 13.6× 6 · 1.75e9 active parameters · 5.76e11 tokens",
     "pangu-sigma": "sparse: Epoch's hardware estimate, active parameters not published",
     "yuan-1.0": "the paper's 4,095 PFLOP/s-days, published as is",
     "gopher": "the paper counts attention and embedding FLOP per layer (Table A26)",

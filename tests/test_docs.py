@@ -123,8 +123,11 @@ GPT3_FACILITY_KWH = GPT3_CHIP_HOURS * 0.3 * 0.75 * 1.667 * PUE_TYPICAL
 # 6.5 kW / 8 / 0.4 kW = 2.031 × the chip (Epoch AI, DGX A100 datasheet)
 BLOOM_CHIP_HOURS = 1_082_990
 BLOOM_IT_KWH = BLOOM_CHIP_HOURS * 0.4 * 0.75 * 2.031
-# Llama 3.1 405B: 30.84M H100-hours (Meta's model card)
-LLAMA_405B_FACILITY_KWH = 30.84e6 * H100_KW * PUE_TYPICAL
+# Llama 3.1 405B: 30.84M H100-hours (Meta's model card), in Meta's own data centres: Meta's fleet
+# PUE 1.08 of 2023 (Meta 2024 Sustainability Report; fleet_pue.csv), the year published nearest
+# the training start, 2024-07-23 − 60 days
+PUE_META_FLEET = 1.08
+LLAMA_405B_FACILITY_KWH = 30.84e6 * H100_KW * PUE_META_FLEET
 
 
 def _json(cli: Any, args: list[str]) -> Any:
@@ -249,7 +252,7 @@ def _infer_li(cli: Any, args: list[str]) -> None:
 
 def _lifecycle(cli: Any, args: list[str]) -> None:
     out = cli(*args).out
-    _as_printed(_printed(out, "| Energy (facility)"), LLAMA_405B_FACILITY_KWH)  # 36.9 GWh
+    _as_printed(_printed(out, "| Energy (facility)"), LLAMA_405B_FACILITY_KWH)  # 31.8 GWh
     energy = _json(cli, args)["quantities"][0]
     assert energy["quantity"] == "energy_kwh"
     assert energy["training"]["value"] == pytest.approx(LLAMA_405B_FACILITY_KWH)

@@ -964,3 +964,37 @@ def search(rows: Iterable[Any], text: str | None) -> list[Any]:
 def default_ids() -> list[str]:
     """Ids of every method constant in defaults.csv."""
     return list(_defaults())
+
+
+class FleetPue(Record):
+    """An operator's published fleet-wide PUE for one year (fleet_pue.csv): the PUE of a preset
+    trained by that operator when the run's facility is not given. `matches` are matched as
+    substrings of the preset's organisation, as in hardware_imputation.csv."""
+
+    organization: str
+    matches: tuple[str, ...]
+    year: int
+    pue: float
+    source: str
+    as_of: str
+    notes: str = ""
+
+
+@functools.cache
+def fleet_pue() -> tuple[FleetPue, ...]:
+    """Published fleet PUEs of the operators that train their own models."""
+    return _load("fleet_pue.csv", FleetPue)
+
+
+def fleet_pue_for(organization: str, year: int | None) -> FleetPue | None:
+    """The fleet PUE of the first operator whose `matches` name part of `organization`, for
+    `year` or the nearest year it publishes (the later on a tie; the latest without a year)."""
+    named = organization.lower()
+    for operator in dict.fromkeys(row.organization for row in fleet_pue()):
+        rows = [row for row in fleet_pue() if row.organization == operator]
+        if not any(m.lower() in named for m in rows[0].matches):
+            continue
+        if year is None:
+            return max(rows, key=lambda row: row.year)
+        return min(rows, key=lambda row: (abs(row.year - year), -row.year))
+    return None

@@ -158,6 +158,7 @@ def facility(r: Resolver[Spec], loc: catalog.Location) -> None:
     fac = catalog.facilities().get(fac_name) if fac_name else None
     if fac:
         r.labels["facility"] = fac.id
+    fleet = fleet_pue(r) if fac is None and loc.kind != "cloud-region" else None
     for name, flag_name, conv_value in (
         ("pue", "pue", conv.pue),
         ("wue_l_per_kwh", "wue", None),
@@ -174,6 +175,11 @@ def facility(r: Resolver[Spec], loc: catalog.Location) -> None:
             rel = "pue_operator_rel" if name == "pue" else "wue_operator_rel"
             r.values[name] = scaled_assumption(
                 operator.value, rel, unit, f"locations:{loc.id} — {operator.source}", CATALOG
+            )
+        elif name == "pue" and fleet is not None:
+            r.labels["facility"] = f"fleet:{fleet[0].organization.lower()}"
+            r.values[name] = scaled_assumption(
+                fleet[0].pue, "pue_operator_rel", unit, fleet[1], CATALOG
             )
         else:
             preset = fac or catalog.facilities().get("typical")
@@ -194,6 +200,40 @@ def facility(r: Resolver[Spec], loc: catalog.Location) -> None:
             "centre are used — pass --facility (hyperscale, enterprise, dlc, ...), "
             "--pue/--wue, or a cloud region as --location",
         )
+    elif fleet is not None and r.labels.get("facility", "").startswith("fleet:"):
+        got = r.values.get("wue_l_per_kwh")
+        if got is not None and got.source.startswith("facilities:typical"):
+            r.warn(
+                "default-facility",
+                f"facility unknown: the PUE is {fleet[0].organization}'s published fleet "
+                f"figure for {fleet[0].year}, the WUE that of a typical data centre — pass "
+                "--facility, --pue/--wue, or a cloud region as --location",
+            )
+
+
+def fleet_pue(r: Resolver[Spec]) -> tuple[catalog.FleetPue, str] | None:
+    """The published fleet PUE of the operator that trained a preset (fleet_pue.csv), for
+    its training year or the nearest year published; and the source that says which."""
+    preset = r.run_preset
+    if preset is None or not preset.organization:
+        return None
+    start = start_date(r)
+    year = start.year if start else None
+    row = catalog.fleet_pue_for(preset.organization, year)
+    if row is None:
+        return None
+    when = (
+        f"{row.year}, the training year"
+        if row.year == year
+        else f"{row.year}, the year published nearest the training year {year}"
+        if year is not None
+        else f"{row.year}, the latest year published"
+    )
+    source = (
+        f"fleet_pue:{row.organization} {row.year} — {row.organization}'s fleet PUE of {when} "
+        f"({preset.organization} trained {preset.id}) — {row.source}"
+    )
+    return row, source
 
 
 def embodied(r: Resolver[Spec], hw: catalog.Hardware | None) -> None:
