@@ -69,7 +69,10 @@ def test_in_sample_fit_to_ml_energy_v3(row: dict[str, str]) -> None:
     In-sample, not a validation: `decode_bw_efficiency` and `serving_power_fraction`
     (defaults.csv) were calibrated on these same V3 rows (their throughputs and average GPU
     power). The test guards the fit — each measurement inside combien's 90% range, the central
-    value within 0.6–1.4× — and says nothing of settings the calibration did not see.
+    value within 0.6–1.4× — and says nothing of settings the calibration did not see. The
+    request is the calibration's: 717 output tokens (the ML.ENERGY blog's mean for Text
+    Conversation) and 224 input tokens, a figure no publication gives (the leaderboard publishes
+    no input length: docs/methodology.md §8).
     """
     bill = infer(
         model=row["model"],
