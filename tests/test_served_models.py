@@ -145,3 +145,15 @@ def test_replicas_are_sized_for_the_peak() -> None:
     provisioned = peaky.serving["gpus_total"]
     assert isinstance(provisioned, int) and provisioned % 8 == 0  # whole 8-GPU servers
     assert peaky.inputs["utilisation"].value == pytest.approx(100 * replica_s * gpus / provisioned)
+
+
+def test_a_product_name_is_served_as_its_default_model() -> None:
+    # OpenAI, 'Introducing GPT-5' (2025-08-07): GPT-5 is ChatGPT's default model (products.csv)
+    product = catalog.products().get("ChatGPT")
+    assert (product.model, product.since) == ("gpt-5", "2025-08-07")
+    chatgpt, gpt5 = infer(model="chatgpt", samples=500), infer(model="gpt-5", samples=500)
+    assert chatgpt.to_dict()["per_request"] == gpt5.to_dict()["per_request"]
+    (said,) = [w for w in chatgpt.warnings if w.code == "product-model"]
+    assert "ChatGPT answers with gpt-5 by default since 2025-08-07" in said.message
+    with pytest.raises(UnknownNameError, match="did you mean: chatgpt"):
+        infer(model="chatgp")

@@ -28,6 +28,7 @@ class Table(StrEnum):
     cpus = "cpus"
     architectures = "architectures"
     grid = "grid"
+    products = "products"
 
 
 def _data_command(table: Table) -> Any:

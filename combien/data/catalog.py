@@ -998,3 +998,22 @@ def fleet_pue_for(organization: str, year: int | None) -> FleetPue | None:
             return max(rows, key=lambda row: row.year)
         return min(rows, key=lambda row: (abs(row.year - year), -row.year))
     return None
+
+
+class Product(Record):
+    """A consumer product and the model it answers with by default since a date
+    (products.csv): `--model chatgpt` is served as that model, with a warning."""
+
+    id: str
+    aliases: tuple[str, ...]
+    name: str
+    model: str
+    since: str
+    source: str
+    as_of: str
+
+
+@functools.cache
+def products() -> Table[Product]:
+    """Products named like models (ChatGPT), and the model each answers with by default."""
+    return Table("product", _load("products.csv", Product))

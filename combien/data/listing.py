@@ -80,6 +80,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "facts": ("id", "value", "low", "high", "unit", "claim", "source"),
     "grid": ("location", "year", "scope", "gco2e_per_kwh", "source"),
+    "products": ("id", "name", "model", "since", "source"),
     "cpus": ("id", "name", "cores", "tdp_w", "source"),
     "architectures": ("id", "params", "layers", "d_model", "kv_heads", "head_dim", "source"),
 }
@@ -103,6 +104,7 @@ def rows(table: str) -> list[Any]:
             for year in sorted(series.values)
         ],
         "cpus": catalog.cpus,
+        "products": catalog.products,
         "architectures": catalog.architectures,
     }
     return list(loaders[table]())

@@ -156,7 +156,11 @@ def _preset(model: str | None, describes_run: bool) -> catalog.ModelPreset | Non
     if not describes_run and model not in catalog.models():
         if model in catalog.size_estimates():
             return None
-        suggestions = catalog.models().suggest(model) + catalog.size_estimates().suggest(model)
+        suggestions = (
+            catalog.products().suggest(model)
+            + catalog.models().suggest(model)
+            + catalog.size_estimates().suggest(model)
+        )
         raise UnknownNameError("model", model, suggestions[:3])
     return catalog.models().get(model)
 

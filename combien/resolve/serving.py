@@ -54,7 +54,19 @@ class Serving:
 
 def resolve_serving(run: InferenceRun) -> Serving:
     """Fill every unknown of a served model from the catalog; record where each came from."""
+    product = (
+        catalog.products().get(run.model) if run.model and run.model in catalog.products() else None
+    )
+    if product is not None:  # a product's name: the model it answers with by default
+        run = run.merged(model=product.model)
     r = Resolver(run, preset_describes_run=False)
+    if product is not None:
+        r.warn(
+            "product-model",
+            f"{product.name} answers with {product.model} by default since {product.since}: "
+            f"{product.model} is served ({product.source.split(';')[0]}) — pass --model for "
+            "another",
+        )
     replica: dict[str, float | str] = {}
     energy_given = run.request_energy_kwh is not None
     assumed = None if "hardware" in r.given or energy_given else assumed_hardware(r)
