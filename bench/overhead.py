@@ -5,7 +5,9 @@ thread for SECONDS, stops. Reported:
 - import time of the package (with the tracker constructed);
 - CPU time of every thread but the workload's (process CPU time minus the main thread's, both
   from the kernel's precise clocks) and of any child processes, per minute of tracking, and as a
-  share of one core; and the one-off CPU spent when tracking stops (writing the bill);
+  share of one core, also without the one-off load of the billing code (combien does it in a
+  thread of its own a second after start: `Tracker.billing_load_cpu_s`), that share being the
+  steady cost; and the CPU spent when tracking stops (writing the bill);
 - peak resident memory above the same workload untracked;
 - wall time of `start()` and of `stop()` (the tool's own start-up and close, in the job's
   process; combien's budgets are 50 ms and 150 ms).
@@ -64,10 +66,12 @@ def child(tool: str, seconds: float) -> None:
     at_stop = time.process_time() - time.thread_time() - before - during
     children = os.times().children_user + os.times().children_system - children_before
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    one_off = getattr(tracker, "billing_load_cpu_s", 0.0) if tool == "combien" else 0.0
     result = {
         "tool": tool,
         "import_s": import_s,
         "tracker_cpu_s": during + children,
+        "one_off_cpu_s": one_off,
         "stop_cpu_s": at_stop,
         "start_ms": start_ms,
         "stop_ms": stop_ms,
@@ -106,6 +110,8 @@ def main() -> None:
         "stop()",
         "CPU s/min",
         "% of a core",
+        "steady %",
+        "one-off",
         "at stop",
         "extra MB",
         "work done",
@@ -120,6 +126,8 @@ def main() -> None:
             f"{r['stop_ms']:.0f} ms",
             f"{per_min:.3f}",
             f"{per_min / 60 * 100:.2f}%",
+            f"{(r['tracker_cpu_s'] - r['one_off_cpu_s']) / r['seconds'] * 100:.2f}%",
+            f"{r['one_off_cpu_s']:.2f} s",
             f"{r['stop_cpu_s']:.2f} s",
             f"{r['peak_rss_mb'] - base['peak_rss_mb']:.1f}",
             f"{r['loops'] / base['loops']:.3f}",

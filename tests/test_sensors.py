@@ -199,3 +199,39 @@ def test_amd_visible_devices_and_absence(monkeypatch: pytest.MonkeyPatch) -> Non
     assert [d.key for d in sensor.devices] == ["gpu1"]
     with pytest.raises(SensorUnavailable):
         AmdSmiSensor()  # amdsmi is not installed here
+
+
+def test_the_tree_scan_reads_the_trees_own_files() -> None:
+    """The per-task children files give the same descendants as psutil's scan of every
+    process, parents before children (a child and its grandchild, both sleeping)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from combien.measure import scope
+
+    if not scope._CHILDREN_FILES:
+        pytest.skip("this kernel does not list a task's children")
+    code = (
+        "import subprocess, sys, time; "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        for _ in range(600):  # until the grandchild exists (a condition, not a timing)
+            if psutil.Process(child.pid).children():
+                break
+            time.sleep(0.05)
+        grandchild = psutil.Process(child.pid).children()[0].pid
+        found = scope._descendants(os.getpid())
+        assert found is not None
+        assert set(found) == {p.pid for p in psutil.Process().children(recursive=True)}
+        assert found.index(child.pid) < found.index(grandchild)
+    finally:
+        for proc in psutil.Process(child.pid).children(recursive=True):
+            proc.kill()
+        child.kill()
+        child.wait()

@@ -56,12 +56,25 @@ class Scope:
     def _tree(self) -> list[Any]:
         """The live processes below the root, parents before children; the same Process
         objects are kept from one scan to the next."""
-        try:
-            found = self._root.children(recursive=True)
-        except self.psutil.Error:
-            found = []
-        self._procs = {p.pid: self._procs.get(p.pid, p) for p in found}
-        return list(self._procs.values())
+        pids = _descendants(self.pid) if _CHILDREN_FILES else None
+        if pids is None:  # no per-task children files: psutil reads every process's parent
+            try:
+                found = self._root.children(recursive=True)
+            except self.psutil.Error:
+                found = []
+            self._procs = {p.pid: self._procs.get(p.pid, p) for p in found}
+            return list(self._procs.values())
+        procs: dict[int, Any] = {}
+        for pid in pids:
+            proc = self._procs.get(pid)
+            if proc is None:
+                try:
+                    proc = self.psutil.Process(pid)
+                except self.psutil.Error:  # gone already: its parent's reaped time has it
+                    continue
+            procs[pid] = proc
+        self._procs = procs
+        return list(procs.values())
 
     def _tree_usage(self) -> tuple[float, float]:
         """(CPU seconds, resident bytes) of the tree; one /proc pass per process. The root is
@@ -104,3 +117,39 @@ class Scope:
         if self.kind == "machine":
             return float(self.psutil.virtual_memory().used) / BYTES_PER_GB
         return self._memory / BYTES_PER_GB
+
+
+def _children_files_exist() -> bool:
+    """Whether the kernel lists each task's children (/proc/PID/task/TID/children, Linux 3.5+
+    with CONFIG_PROC_CHILDREN): then a scan reads the tree's own files, not every process's."""
+    try:
+        return os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+    except OSError:
+        return False
+
+
+_CHILDREN_FILES = _children_files_exist()
+
+
+def _descendants(root: int) -> list[int] | None:
+    """The pids below `root`, parents before children, from the per-task children files; None
+    if the root's files cannot be read (the caller falls back to a full scan)."""
+    out: list[int] = []
+    queue = [root]
+    while queue:
+        pid = queue.pop(0)
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            if pid == root:
+                return None
+            continue  # exited during the scan
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as fh:
+                    children = [int(c) for c in fh.read().split()]
+            except (OSError, ValueError):
+                continue  # the thread ended during the scan
+            out.extend(children)
+            queue.extend(children)
+    return out

@@ -37,6 +37,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -128,6 +129,8 @@ class Tracker:
         )
         self._ranks = Ranks()
         self._final: Measurement | None = None
+        #: CPU seconds the one-off background load of the billing code took (0 until it ran)
+        self.billing_load_cpu_s = 0.0
         self._billing = threading.Timer(LOAD_BILLING_AFTER_S, self._load_billing)
         self._billing.daemon = True
         self._billing.name = "combien-billing"
@@ -264,11 +267,14 @@ class Tracker:
             self._accounting.pair(reading.elapsed_s, reading.energy_j)
 
     def _load_billing(self) -> None:
-        """Once, in the background: a bill made and thrown away loads what `stop()` needs."""
+        """Once, in the background: a bill made and thrown away loads what `stop()` needs.
+        The CPU it took is kept in `billing_load_cpu_s` (one-off, whatever the run's length)."""
+        begun = time.thread_time()
         try:
             self.bill()
         except Exception as exc:  # the bill at stop will say what is wrong
             debug("combien: %s", exc)
+        self.billing_load_cpu_s = time.thread_time() - begun
 
     def _heartbeat(self) -> None:
         self._flush()
