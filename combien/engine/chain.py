@@ -37,12 +37,9 @@ def _time(x: Inputs, out: Outputs) -> None:
         out["chips"] = x["chips"]
 
 
-def _serving_time(x: Inputs, out: Outputs) -> None:
-    """One request: replica-seconds, then the accelerator-hours provisioned for it (idle time
-    included) and the accelerators' energy, busy and idle."""
-    if "kv_bytes_per_token" not in x:
-        return
-    read = serving.decode_bytes(
+def decode_read_bytes(x: Inputs) -> Any:
+    """Bytes a decode step reads (weights and KV cache), from a served model's inputs."""
+    return serving.decode_bytes(
         x["params"],
         x["active_params"],
         x["batch"],
@@ -51,6 +48,14 @@ def _serving_time(x: Inputs, out: Outputs) -> None:
         x["tokens_out"],
         x["kv_bytes_per_token"],
     )
+
+
+def _serving_time(x: Inputs, out: Outputs) -> None:
+    """One request: replica-seconds, then the accelerator-hours provisioned for it (idle time
+    included) and the accelerators' energy, busy and idle."""
+    if "kv_bytes_per_token" not in x:
+        return
+    read = decode_read_bytes(x)
     replica_s = serving.request_replica_s(
         serving.prefill_s(
             x["active_params"], x["tokens_in"], x["gpus"], x["peak_flops"], x["prefill_mfu"]

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from combien.data import catalog
 from combien.engine import serving as equations
+from combien.engine.chain import decode_read_bytes
 from combien.errors import CombienError
 from combien.provenance import Assumption, Assumptions
 from combien.resolve.serving import resolve_serving
@@ -122,15 +123,7 @@ def _with(assumptions: Assumptions, values: dict[str, float]) -> Assumptions:
 def _decode_throughput(x: dict[str, float], efficiency: float) -> float:
     """Output tokens per second of a replica while it decodes: batch ÷ decode step, the step at
     the resolved central inputs (weights and KV cache read, FLOP) and `efficiency`."""
-    read = equations.decode_bytes(
-        x["params"],
-        x["active_params"],
-        x["batch"],
-        x["weight_bytes"],
-        x["tokens_in"],
-        x["tokens_out"],
-        x["kv_bytes_per_token"],
-    )
+    read = decode_read_bytes(x)
     flop = equations.decode_flop(x["active_params"], x["batch"])
     step = equations.decode_step_s(
         read, flop, x["gpus"], x["bandwidth_bps"], efficiency, x["peak_flops"], x["decode_mfu"]
