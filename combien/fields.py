@@ -53,6 +53,13 @@ DAYS_AHEAD = 366
 #: carbon scopes of a grid intensity: lifecycle (generation and its supply chain, as Ember and
 #: IPCC AR5 count it) or combustion (the smokestack only, as eGRID and ECCC count it)
 GRID_SCOPES = ("lifecycle", "combustion")
+
+
+def other_grid_scope(scope: str) -> str:
+    """The grid scope that is not `scope`."""
+    return GRID_SCOPES[1 - GRID_SCOPES.index(scope)]
+
+
 PREFERENCES = ("flop", "params", "chip-hours", "days", "mfu")
 #: Monte Carlo draws: below 100 the 5th and 95th percentiles rest on fewer than five draws each
 #: (with 10, the P95 of an estimate's lines is off by ~15% in the median, ~60% at worst)

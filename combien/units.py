@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from statistics import NormalDist
 from typing import TYPE_CHECKING, TypeVar
 
 from combien.errors import InputError
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 # A quantity in the engine: a point value, or a numpy array of Monte Carlo samples.
 Q = TypeVar("Q", float, "np.ndarray")
 
+#: the 95th percentile of a standard normal (1.6449): a 90% range is ±Z95 σ
+Z95 = NormalDist().inv_cdf(0.95)
 W_PER_KW = 1_000.0
 G_PER_KG = 1_000.0
 HOURS_PER_DAY = 24.0

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from combien.data.record import Record
 from combien.errors import AmbiguousNameError, DataError, UnknownNameError
-from combien.fields import GRID_SCOPES
+from combien.fields import GRID_SCOPES, other_grid_scope
 
 T = TypeVar("T")
 DATA_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -870,7 +870,7 @@ def grid_intensity(location: Location, year: int | None, scope: str) -> GridFigu
     """
     table = locations()
     series = grid_series()
-    other = GRID_SCOPES[1 - GRID_SCOPES.index(scope)]
+    other = other_grid_scope(scope)
     row: Location | None = location
     while row is not None:
         wanted, given = series.get((row.id, scope)), series.get((row.id, other))

@@ -56,22 +56,25 @@ def _serving_time(x: Inputs, out: Outputs) -> None:
     if "kv_bytes_per_token" not in x:
         return
     read = decode_read_bytes(x)
-    replica_s = serving.request_replica_s(
-        serving.prefill_s(
-            x["active_params"], x["tokens_in"], x["gpus"], x["peak_flops"], x["prefill_mfu"]
-        ),
-        serving.decode_step_s(
-            read,
-            serving.decode_flop(x["active_params"], x["batch"]),
-            x["gpus"],
-            x["bandwidth_bps"],
-            x["decode_bw_efficiency"],
-            x["peak_flops"],
-            x["decode_mfu"],
-        ),
-        x["tokens_out"],
-        x["batch"],
-    ) * x.get("serving_model_error", 1.0)
+    replica_s = (
+        serving.request_replica_s(
+            serving.prefill_s(
+                x["active_params"], x["tokens_in"], x["gpus"], x["peak_flops"], x["prefill_mfu"]
+            ),
+            serving.decode_step_s(
+                read,
+                serving.decode_flop(x["active_params"], x["batch"]),
+                x["gpus"],
+                x["bandwidth_bps"],
+                x["decode_bw_efficiency"],
+                x["peak_flops"],
+                x["decode_mfu"],
+            ),
+            x["tokens_out"],
+            x["batch"],
+        )
+        * x["serving_model_error"]
+    )
     out["replica_s"] = replica_s
     out["tokens_per_s"] = x["tokens_out"] / replica_s
     busy_h = serving.busy_gpu_hours(x["gpus"], replica_s)

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
-Z95 = NormalDist().inv_cdf(0.95)  # 1.6449: the 95th percentile of a standard normal
+from combien.units import Z95
 
 
 @dataclass(frozen=True)

@@ -14,16 +14,7 @@ import math
 from dataclasses import dataclass
 
 from combien.results.bill import Line
-
-
-def _z95() -> float:
-    """The 95th percentile of a standard normal (1.6449)."""
-    from statistics import NormalDist
-
-    return NormalDist().inv_cdf(0.95)
-
-
-Z95 = _z95()
+from combien.units import Z95
 
 
 @dataclass(frozen=True)

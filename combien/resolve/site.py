@@ -11,7 +11,7 @@ from datetime import date
 
 from combien.data import catalog
 from combien.errors import DataError, InputError
-from combien.fields import GRID_SCOPES
+from combien.fields import GRID_SCOPES, other_grid_scope
 from combien.provenance import Assumption
 from combien.resolve.resolver import (
     CATALOG,
@@ -121,7 +121,7 @@ def grid(r: Resolver[Spec], loc: catalog.Location) -> None:
             "nearest year published, is used — pass --grid if known",
         )
     if found.converted:
-        other = GRID_SCOPES[1 - GRID_SCOPES.index(scope)]
+        other = other_grid_scope(scope)
         r.warn(
             "grid-converted",
             f"no {scope} grid intensity of {found.from_id} for {found.year}: its {other} "

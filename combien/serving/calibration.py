@@ -37,6 +37,7 @@ from combien.provenance import Assumption, Assumptions
 from combien.resolve.serving import resolve_serving
 from combien.resolve.spec import InferenceRun
 from combien.results.evaluate import evaluate
+from combien.units import Z95
 
 #: the bill's line for each scope a publication measures
 SCOPES = {"gpu": "accelerator_energy_kwh", "node": "it_energy_kwh", "node+pue": "energy_kwh"}
@@ -44,8 +45,7 @@ SCOPES = {"gpu": "accelerator_energy_kwh", "node": "it_energy_kwh", "node+pue": 
 FITTED = ("serving_power_fraction", "decode_bw_efficiency")
 #: the default that carries the serving model's own error, fitted on the checks' residuals
 MODEL_ERROR = "serving_model_error"
-#: the standard normal quantile of a 90% two-sided range
-Z95 = 1.6448536269514722
+
 SAMPLES = 4_000
 WH_PER_KWH = 1_000.0
 
@@ -76,6 +76,8 @@ def skipped(row: catalog.InferenceMeasurement) -> str | None:
         return "the model's size is not published"
     if row.energy_wh_per_token is None and row.energy_wh_per_request is None:
         return "no energy per token or per request"
+    if (row.energy_wh_per_token or row.energy_wh_per_request or 0.0) <= 0:
+        return "a published energy that is not positive"
     return None
 
 
@@ -236,22 +238,10 @@ def check(
 def checks(
     rows: Sequence[catalog.InferenceMeasurement] | None = None,
 ) -> tuple[list[ServedCheck], list[tuple[str, str]]]:
-    """Every measurement that can be checked, leave-one-out for the calibration's rows; and
-    each row left aside, with the reason."""
-    rows = tuple(catalog.inference_measurements() if rows is None else rows)
-    calibration = calibration_rows(rows)
-    bare: list[tuple[catalog.InferenceMeasurement, dict[str, float] | None, ServedCheck]] = []
-    aside = []
-    for row in rows:
-        reason = skipped(row)
-        if reason:
-            aside.append((row.id, reason))
-            continue
-        try:
-            fitted = left_out(row, calibration) if row.calibrates else None
-            bare.append((row, fitted, check(row, fitted, error_sigma=0.0)))
-        except CombienError as exc:  # a set-up combien refuses (it does not fit): said
-            aside.append((row.id, f"combien cannot serve it: {exc}"))
+    """Every measurement that can be checked — leave-one-out for the calibration's rows, and
+    with the model-error factor fitted on the other rows — and each row left aside, with the
+    reason."""
+    bare, aside = _without_model_error(rows)
     residuals = {row.id: residual(c) for row, _, c in bare}
     done = [
         check(
@@ -264,17 +254,32 @@ def checks(
     return done, aside
 
 
-def fitted_model_error() -> float:
-    """`serving_model_error`'s log-spread fitted on every checkable row (the stored default's)."""
-    rows = catalog.inference_measurements()
+def _without_model_error(
+    rows: Sequence[catalog.InferenceMeasurement] | None = None,
+) -> tuple[
+    list[tuple[catalog.InferenceMeasurement, dict[str, float] | None, ServedCheck]],
+    list[tuple[str, str]],
+]:
+    """Every row that can be checked, checked without the model-error factor (calibrated
+    defaults refitted without the rows they were fitted on): (row, refit, check); and each row
+    left aside, with the reason."""
+    rows = tuple(catalog.inference_measurements() if rows is None else rows)
     calibration = calibration_rows(rows)
-    residuals = []
+    bare = []
+    aside = []
     for row in rows:
-        if skipped(row):
+        reason = skipped(row)
+        if reason:
+            aside.append((row.id, reason))
             continue
         try:
             fitted = left_out(row, calibration) if row.calibrates else None
-            residuals.append(residual(check(row, fitted, error_sigma=0.0)))
-        except CombienError:
-            continue
-    return model_error_sigma(residuals)
+            bare.append((row, fitted, check(row, fitted, error_sigma=0.0)))
+        except CombienError as exc:  # a set-up combien refuses (it does not fit): said
+            aside.append((row.id, f"combien cannot serve it: {exc}"))
+    return bare, aside
+
+
+def fitted_model_error() -> float:
+    """`serving_model_error`'s log-spread fitted on every checkable row (the stored default's)."""
+    return model_error_sigma([residual(c) for _, _, c in _without_model_error()[0]])
