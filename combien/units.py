@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
-from statistics import NormalDist
 from typing import TYPE_CHECKING, TypeVar
 
 from combien.errors import InputError
@@ -20,8 +19,9 @@ if TYPE_CHECKING:
 # A quantity in the engine: a point value, or a numpy array of Monte Carlo samples.
 Q = TypeVar("Q", float, "np.ndarray")
 
-#: the 95th percentile of a standard normal (1.6449): a 90% range is ±Z95 σ
-Z95 = NormalDist().inv_cdf(0.95)
+#: the 95th percentile of a standard normal, statistics.NormalDist().inv_cdf(0.95), written out
+#: so that the estimate does not import `statistics` (4 ms): a 90% range is ±Z95 σ
+Z95 = 1.6448536269514715
 W_PER_KW = 1_000.0
 G_PER_KG = 1_000.0
 HOURS_PER_DAY = 24.0

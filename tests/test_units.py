@@ -65,3 +65,11 @@ def test_display() -> None:
     assert quantity(708_000, "L") == "708 kL"
     assert count(3.14e23) == "3.14e23"
     assert count(16384) == "16,384"
+
+
+def test_z95_is_the_95th_percentile_of_a_standard_normal() -> None:
+    from statistics import NormalDist
+
+    from combien.units import Z95
+
+    assert NormalDist().inv_cdf(0.95) == pytest.approx(Z95, abs=1e-12)

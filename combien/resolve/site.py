@@ -6,8 +6,9 @@ Stages of the one resolver (`resolver.py`), shared by training, serving and meas
 
 from __future__ import annotations
 
-import statistics
 from datetime import date
+
+import numpy as np
 
 from combien.data import catalog
 from combien.errors import DataError, InputError
@@ -317,7 +318,7 @@ def dated_price(
         f"{o.basis} ${o.price_usd:,.0f}{server_price(hw, o.price_usd, o.basis)[1]}"
         for o in observed
     )
-    median = statistics.median(prices)
+    median = float(np.median(prices))
     source = (
         f"hardware_prices:{hw.id} {when}, the price observed nearest before the training start"
         f"{' (median of ' + str(len(prices)) + ')' if len(prices) > 1 else ''}: {terms} — "
@@ -376,7 +377,7 @@ def cloud_price(r: Resolver[Spec], hw: catalog.Hardware) -> None:
         for v in (p.on_demand_usd_per_hour, p.commit_1y_usd_per_hour, p.commit_3y_usd_per_hour)
         if v is not None
     ]
-    central = statistics.median(v for _, v in chosen)
+    central = float(np.median([v for _, v in chosen]))
     offers = ", ".join(f"{p.provider} {p.offer} {p.as_of}" for p, _ in chosen)
     r.labels["commitment"] = commitment
     if provider:
