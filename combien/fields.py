@@ -428,6 +428,7 @@ SITE_KEYS = (
     "price_kwh",
     "provider",
     "commitment",
+    "grid_scope",
 )
 #: the numeric inputs
 NUMBERS = tuple(n for n, f in INPUTS.items() if f.kind in ("number", "whole"))

@@ -130,3 +130,41 @@ def test_electricity_prices_outside_the_us() -> None:
     assert price.value == pytest.approx(0.1446 * 1.083474, abs=5e-5)
     assert "Eurostat nrg_pc_205" in price.source
     assert "default-price-kwh" not in _codes(bill)
+
+
+def test_a_tracked_run_uses_the_grid_of_the_year_it_ran(tmp_path: Any) -> None:
+    # a run measured from 2019-06-15 12:00 UTC in Georgia: eGRID2019, as `--start 2019-06` gives,
+    # in the bill made at its end and in the one rebuilt from the store
+    from combien.measure.runs import get_run, stored_bill
+    from combien.store import Store
+    from combien.testing import FakeSensor, ManualClock
+
+    db = str(tmp_path / "runs.db")
+    clock = ManualClock(wall_start=1_560_600_000.0)  # 2019-06-15T12:00:00Z
+    with combien.Tracker(
+        location="US-GA",
+        grid_scope="combustion",
+        db=db,
+        sensors=[FakeSensor(300.0, name="NVIDIA H100 80GB HBM3")],
+        clock=clock,
+        interval_s=1.0,
+    ) as t:
+        clock.advance(10.0)
+    for bill in (t.bill(), stored_bill(get_run(Store(db), t.id))):
+        assert bill.inputs["grid_gco2e_per_kwh"].value == pytest.approx(GEORGIA_2019_COMBUSTION)
+        assert bill.labels["grid_year"] == "2019"
+        assert bill.labels["start"] == "2019-06-15"
+
+
+@pytest.mark.parametrize("started_at", [7.0e16, float("nan"), 0.0, 4.0e9])
+def test_a_start_time_that_is_no_usable_date_is_said(started_at: float) -> None:
+    # 7e16 s is past year 9999, NaN is no time, 1970 is before the grid series, 2096 is more than
+    # a year ahead: the bill is made with the latest grid year, and says so
+    from combien.measure.measured import measured_bill
+    from combien.measure.sensors import Device
+
+    gpu = Device("gpu0", "gpu", "NVIDIA H100 80GB HBM3", "measured", "node")
+    bill = measured_bill({"location": "FR"}, [(gpu, 3.6e6)], 7200.0, started_at=started_at)
+    assert "start-unusable" in _codes(bill)
+    assert "start" not in bill.labels
+    assert bill.labels["grid_year"] == str(max(catalog.grid_series()[("FR", "lifecycle")].values))

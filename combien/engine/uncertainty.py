@@ -67,11 +67,14 @@ def interval(values: Any) -> tuple[float, float]:
     return float(low[0]), float(high[0])
 
 
-def percentiles_5_95(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def percentiles_5_95(stack: np.ndarray, *, own: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """5th and 95th percentile of each row, interpolated linearly between order statistics
-    (numpy's default method), from one sort of the whole stack."""
+    (numpy's default method), from one sort of the whole stack (in place if the caller gives
+    the stack away: `own`, which saves a copy of it)."""
     n = stack.shape[1]
-    ordered = np.sort(stack, axis=1)
+    ordered = stack if own else np.sort(stack, axis=1)
+    if own:
+        ordered.sort(axis=1)
     out = []
     for q in (0.05, 0.95):
         rank = q * (n - 1)
@@ -101,7 +104,10 @@ def propagate(
         k: (float(point[k]), float(drawn[k]), float(drawn[k])) for k in point if k not in varying
     }
     if varying:
-        low, high = percentiles_5_95(np.vstack([drawn[k] for k in varying]))
+        stack = np.empty((len(varying), samples))
+        for i, k in enumerate(varying):
+            stack[i] = drawn[k]
+        low, high = percentiles_5_95(stack, own=True)
         for i, k in enumerate(varying):
             result[k] = (float(point[k]), float(low[i]), float(high[i]))
     return result

@@ -10,6 +10,7 @@ utilisation) carry the relative range `estimated_energy_rel`; measured ones are 
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 from combien.data import catalog
@@ -42,9 +43,12 @@ def _bill(
     it_kwh: tuple[float, float, float],
     duration_s: float,
     source: str,
+    started_at: float | None = None,
 ) -> Bill:
     """The bill of measured IT energy (and GPU time): measured values enter the one resolver
-    above the catalog and below the user (see combien.resolve.resolver)."""
+    above the catalog and below the user (see combien.resolve.resolver). A run that started at
+    `started_at` (Unix seconds) is dated by it, as `--start` dates an estimate (the grid of its
+    year, prices of its time), unless the options give a start."""
     hardware, gpus = _hardware(site, devices)
     value, low, high = it_kwh
     uncertain = low < high
@@ -55,6 +59,16 @@ def _bill(
     }
     fields: dict[str, Any] = site.values()
     fields.pop("hardware", None)
+    undated = None
+    if started_at is not None and "start" not in fields:
+        fields["start"] = _start(started_at)
+        if fields["start"] is None:
+            del fields["start"]
+            undated = Caveat(
+                "start-unusable",
+                f"the run's start time ({started_at:.6g} s) is not a date combien can use: the "
+                "latest grid year and today's prices are used — pass --start",
+            )
     if hardware and gpus and duration_s > 0:
         fields["hardware"] = hardware
         measured["chip_hours"] = Assumption(
@@ -68,7 +82,18 @@ def _bill(
             duration_s / SECONDS_PER_HOUR, "h", "measured duration", MEASURED
         )
     resolved = resolve_training(TrainingRun.parse(fields), measured)
-    return bill_from(resolved, samples=SAMPLES, seed=site.seed, title="measured run")
+    bill = bill_from(resolved, samples=SAMPLES, seed=site.seed, title="measured run")
+    return dataclasses.replace(bill, warnings=(undated, *bill.warnings)) if undated else bill
+
+
+def _start(started_at: float) -> str | None:
+    """The UTC date of a Unix time, if it is one `--start` takes (None otherwise)."""
+    try:
+        day = datetime.fromtimestamp(started_at, UTC).date().isoformat()
+        TrainingRun(start=day)
+    except (OverflowError, OSError, ValueError):  # InputError is a ValueError
+        return None
+    return day
 
 
 def _split(devices: list[tuple[Device, float]]) -> tuple[float, float]:
@@ -82,8 +107,10 @@ def measured_bill(
     devices: list[tuple[Device, float]],
     duration_s: float,
     run: dict[str, Any] | None = None,
+    started_at: float | None = None,
 ) -> Bill:
-    """The bill of what was measured so far (`options`: site keys as for `estimate`)."""
+    """The bill of what was measured so far (`options`: site keys as for `estimate`), dated by
+    the run's start (`started_at`, Unix seconds) where known."""
     site = TrainingRun.parse(options)
     measured, estimated = _split(devices)
     rel = catalog.default("estimated_energy_rel")
@@ -91,7 +118,7 @@ def measured_bill(
     high = measured + estimated * (rel.high or 1.0)
     kinds = sorted({f"{d.kind} ({d.method})" for d, _ in devices}) or ["nothing"]
     source = f"measured: {', '.join(kinds)}"
-    bill = _bill(site, devices, (measured + estimated, low, high), duration_s, source)
+    bill = _bill(site, devices, (measured + estimated, low, high), duration_s, source, started_at)
     if run is None:
         return bill
     notes = tuple(Caveat("tracker", n) for n in run.get("notes") or ())
@@ -103,6 +130,7 @@ def forecast_bill(
     devices: list[tuple[Device, float]],
     duration_s: float,
     forecast: Forecast,
+    started_at: float | None = None,
 ) -> Bill:
     """The bill of the whole run, scaling what was measured by the forecast energy."""
     site = TrainingRun.parse(options)
@@ -118,5 +146,6 @@ def forecast_bill(
         (central, min(low, central), max(high, central)),
         forecast.duration_s.value,
         f"forecast at {forecast.fraction:.0%} done",
+        started_at,
     )
     return dataclasses.replace(bill, extra={"forecast": forecast.to_dict()})

@@ -12,7 +12,7 @@ from typing import Any
 
 from combien.data import catalog
 from combien.errors import InputError
-from combien.fields import NUMBERS, SITE_KEYS, number
+from combien.fields import INPUTS, NUMBERS, SITE_KEYS, number
 from combien.measure.scope import SCOPES
 
 
@@ -36,6 +36,8 @@ def checked_site(site: dict[str, Any]) -> dict[str, Any]:
         elif key in tables:
             tables[key]().get(str(value))  # unknown names fail here
             checked[key] = str(value)
+        elif INPUTS[key].kind == "choice":
+            checked[key] = INPUTS[key].parse(value)  # so does a choice not offered
         else:
             checked[key] = value
     return checked

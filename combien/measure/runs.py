@@ -71,7 +71,9 @@ def stored_bill(run: dict[str, Any]) -> Bill:
         "phases": run["phases"],
         "notes": [f"damaged in the store: {problem}" for problem in run.get("problems") or ()],
     }
-    return measured_bill(run["options"] or {}, devices, run["duration_s"], run=info)
+    return measured_bill(
+        run["options"] or {}, devices, run["duration_s"], run=info, started_at=run["started_at"]
+    )
 
 
 def get_run(store: Store, run_id: str) -> dict[str, Any]:

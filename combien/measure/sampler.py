@@ -123,6 +123,11 @@ class Sampler:
                 with suppress(Exception):
                     sensor.close()
 
+    @property
+    def wall_started_at(self) -> float | None:
+        """Wall-clock time (Unix seconds) of `begin`; None before it."""
+        return None if self._started_at is None else self._wall_started_at
+
     def elapsed_s(self) -> float:
         """Seconds since `begin` (frozen at `end`; 0 before `begin`)."""
         if self._started_at is None:

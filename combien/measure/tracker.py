@@ -390,7 +390,11 @@ class Tracker:
 
         measurement = self.measurement()
         return measured_bill(
-            self.site, list(measurement.devices), measurement.duration_s, run=self.run_info()
+            self.site,
+            list(measurement.devices),
+            measurement.duration_s,
+            run=self.run_info(),
+            started_at=self._sampler.wall_started_at,
         )
 
     def forecast_bill(self) -> Any:
@@ -402,7 +406,11 @@ class Tracker:
             return None
         measurement = self.measurement()
         return forecast_bill(
-            self.site, list(measurement.devices), measurement.duration_s, prediction
+            self.site,
+            list(measurement.devices),
+            measurement.duration_s,
+            prediction,
+            self._sampler.wall_started_at,
         )
 
     def run_info(self) -> dict[str, Any]:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
-
 from combien.data import catalog
 from combien.errors import DataError, InputError
 from combien.fields import GRID_SCOPES, other_grid_scope
@@ -26,7 +24,7 @@ from combien.resolve.resolver import (
     scaled_assumption,
 )
 from combien.resolve.spec import Spec
-from combien.units import parse_date
+from combien.units import median, parse_date
 
 
 def hardware(r: Resolver[Spec]) -> catalog.Hardware | None:
@@ -103,6 +101,8 @@ def grid(r: Resolver[Spec], loc: catalog.Location) -> None:
     scope = r.spec.grid_scope or GRID_SCOPES[0]
     start = start_date(r)
     year = start.year if start else None
+    if start:
+        r.labels["start"] = start.isoformat()
     found = catalog.grid_intensity(loc, year, scope)
     if found is None:
         raise DataError(f"grid_intensity.csv has no figure for {loc.id} or its parents")
@@ -318,13 +318,13 @@ def dated_price(
         f"{o.basis} ${o.price_usd:,.0f}{server_price(hw, o.price_usd, o.basis)[1]}"
         for o in observed
     )
-    median = float(np.median(prices))
+    price = median(prices)
     source = (
         f"hardware_prices:{hw.id} {when}, the price observed nearest before the training start"
         f"{' (median of ' + str(len(prices)) + ')' if len(prices) > 1 else ''}: {terms} — "
         + "; ".join(dict.fromkeys(o.source for o in observed))
     )
-    return median, when, source
+    return price, when, source
 
 
 def start_date(r: Resolver[Spec]) -> date | None:
@@ -338,6 +338,24 @@ def start_date(r: Resolver[Spec]) -> date | None:
         published = parse_date(preset.date)
         return date.fromordinal(published.toordinal() - round(days))
     return None
+
+
+def prices_of_period(
+    rows: list[catalog.CloudPrice], start: str | None
+) -> tuple[list[catalog.CloudPrice], str | None]:
+    """The price of each offer (provider and offer) at the training start: its observation
+    latest on or before `start` (an ISO date); offers first observed after it are left out.
+    Without a start, each offer's latest observation. If no offer was observed before the
+    start, each offer's first observation, and the start (to warn of); else None."""
+    offers: dict[tuple[str, str], list[catalog.CloudPrice]] = {}
+    for p in sorted(rows, key=lambda p: p.as_of):
+        offers.setdefault((p.provider, p.offer), []).append(p)
+    if start is None:
+        return [seen[-1] for seen in offers.values()], None
+    before = [[p for p in seen if p.as_of <= start] for seen in offers.values()]
+    if any(before):
+        return [seen[-1] for seen in before if seen], None
+    return [seen[0] for seen in offers.values()], start[:7]
 
 
 def cloud_price(r: Resolver[Spec], hw: catalog.Hardware) -> None:
@@ -362,6 +380,21 @@ def cloud_price(r: Resolver[Spec], hw: catalog.Hardware) -> None:
             "not computed — pass --price-hour",
         )
         return
+    start = start_date(r)
+    rows, after = prices_of_period(rows, start.isoformat() if start else None)
+    if after:
+        r.warn(
+            "cloud-price-after-start",
+            f"no cloud price of {hw.id} observed before {after}: the first observed "
+            "prices are used",
+        )
+    period = (
+        "latest observed"
+        if start is None
+        else "first observed, after the start"
+        if after
+        else f"observed latest before the start {start.isoformat()[:7]}"
+    )
     commitment = r.spec.commitment or "3y"
     chosen = [(p, v) for p in rows if (v := p.price(commitment)) is not None]
     if not chosen:
@@ -377,14 +410,15 @@ def cloud_price(r: Resolver[Spec], hw: catalog.Hardware) -> None:
         for v in (p.on_demand_usd_per_hour, p.commit_1y_usd_per_hour, p.commit_3y_usd_per_hour)
         if v is not None
     ]
-    central = float(np.median([v for _, v in chosen]))
+    central = median(v for _, v in chosen)
     offers = ", ".join(f"{p.provider} {p.offer} {p.as_of}" for p, _ in chosen)
     r.labels["commitment"] = commitment
     if provider:
         r.labels["provider"] = provider
     source = (
-        f"cloud_prices: median {commitment} price of {len(chosen)} offers ({offers}); "
-        "range over all listed prices — " + "; ".join(sorted({p.source for p, _ in chosen}))
+        f"cloud_prices:{hw.id} {commitment} — median of {len(chosen)} offers, {period} "
+        f"({offers}); range over all their listed prices; "
+        + "; ".join(sorted({p.source for p, _ in chosen}))
     )
     if min(every) < max(every):
         r.values["price_usd_per_hour"] = Assumption(

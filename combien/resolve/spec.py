@@ -11,16 +11,15 @@ repeats at most a few dozen characters of it.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import re
 import stat
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from combien.data.record import Record
 from combien.errors import ConflictError, InputError
 from combien.fields import INPUTS, Field, samples, seed
 from combien.units import ECHO_CHARS, echo
@@ -37,13 +36,13 @@ SPEC_MAX_DEPTH = 20
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
-@dataclass(frozen=True, kw_only=True)
-class Spec:
+class Spec(Record):
     """What every run spec shares: the model's size, the hardware, the site, the prices, the
     Monte Carlo settings — and how a mapping is parsed (each key by its field).
 
-    A frozen dataclass: each attribute is parsed by its field of `combien.fields` when the spec
-    is made (`TrainingRun(params="70B")` holds 7e10), so a spec is always valid.
+    A frozen Record (a frozen dataclass to type checkers, without a dataclass's cost at import):
+    each attribute is parsed by its field of `combien.fields` when the spec is made
+    (`TrainingRun(params="70B")` holds 7e10), so a spec is always valid.
     """
 
     #: attributes read by a field of another name (InferenceRun.precision: weight precision)
@@ -67,7 +66,8 @@ class Spec:
     samples: int = 10_000
     seed: int = 0
 
-    def __post_init__(self) -> None:
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**values)
         for attr in self.attributes():
             value = getattr(self, attr)
             field = self.field_of(attr)
@@ -93,7 +93,7 @@ class Spec:
     @classmethod
     def attributes(cls) -> tuple[str, ...]:
         """The spec's attributes, in order (input fields, then samples and seed)."""
-        return tuple(f.name for f in dataclasses.fields(cls))
+        return cls._fields
 
     @classmethod
     def field_of(cls, name: str) -> Field | None:
@@ -126,7 +126,7 @@ class Spec:
         for key in ("samples", "seed"):
             if key in clean and clean[key] is None:
                 del clean[key]
-        return cls(**clean)  # type: ignore[arg-type]
+        return cls(**clean)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Self:
@@ -136,9 +136,9 @@ class Spec:
     def values(self) -> dict[str, object]:
         """The attributes set to something other than their default (what was given)."""
         return {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if getattr(self, f.name) != f.default
+            name: getattr(self, name)
+            for name in self._fields
+            if getattr(self, name) != self._defaults.get(name)
         }
 
     def merged(self, **overrides: object) -> Self:
@@ -152,7 +152,6 @@ class Spec:
         return set(self.values()) - {"samples", "seed"}
 
 
-@dataclass(frozen=True, kw_only=True)
 class TrainingRun(Spec):
     """What is known of a training run. Every field is optional; the catalog fills the rest."""
 
@@ -177,7 +176,6 @@ class TrainingRun(Spec):
     prefer: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, kw_only=True)
 class InferenceRun(Spec):
     """What is known of a deployed model and its traffic. The catalog fills the rest."""
 
