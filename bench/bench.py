@@ -85,7 +85,7 @@ CLI_STAGES = (
         "field table, catalog, bill",
         "import combien.fields, combien.data.catalog, combien.results.bill",
     ),
-    ("spec models (frozen dataclasses)", "import combien.resolve.spec"),
+    ("spec models (Records)", "import combien.resolve.spec"),
     ("resolver, engine, quick path", "import combien.training.estimate, combien.cli._quick"),
     (
         "resolve, Monte Carlo, JSON",
