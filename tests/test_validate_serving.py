@@ -152,6 +152,18 @@ def test_every_serving_hardware_row_is_sourced_and_catalogued() -> None:
         assert row.hardware in catalog.hardware()
 
 
+def test_a_stated_part_is_said_to_be_that_part() -> None:
+    # DeepSeek, 2025-03-01: 'All DeepSeek-V3/R1 inference services are served on H800 GPUs'
+    bill = infer(model="deepseek-v3", samples=100)
+    assert bill.labels["hardware"] == "h800"
+    (warning,) = [w.message for w in bill.warnings if w.code == "default-hardware"]
+    assert "states it serves on NVIDIA H800" in warning and "h800 is that part" in warning
+    # Meta names H100, H200 and MI300X without shares: the H100 stands for them
+    bill = infer(model="llama-3.1-70b", samples=100)
+    (warning,) = [w.message for w in bill.warnings if w.code == "default-hardware"]
+    assert "NVIDIA H100 and AMD MI300X" in warning and "h100-sxm stands for it" in warning
+
+
 def test_a_provider_row_and_its_warning() -> None:
     (openai,) = [r for r in catalog.serving_hardware() if "OpenAI" in r.organizations]
     # Microsoft, 2025-10-09: the GB300 NVL72 cluster for OpenAI's inference; B200 stands for it
@@ -169,10 +181,11 @@ def test_a_provider_row_and_its_warning() -> None:
 
 
 def test_no_public_statement_keeps_the_h100_and_says_so() -> None:
-    bill = infer(model="llama-3.1-70b", samples=100)
+    # Microsoft serves on its own Maia chips, which are not catalogued parts
+    bill = infer(model="phi-3-medium", samples=100)
     assert bill.labels["hardware"] == "h100-sxm"
     (warning,) = [w.message for w in bill.warnings if w.code == "default-hardware"]
-    assert "Meta AI states no serving hardware in combien's data" in warning
+    assert "Microsoft states no serving hardware in combien's data" in warning
 
 
 def test_a_model_too_large_for_the_providers_part_falls_back_to_the_h100() -> None:
@@ -222,3 +235,27 @@ def test_runs_compare_a_served_run_with_infer(
     table = cli("runs", "compare", t.id, "--spec", str(spec), "--format", "markdown").out
     assert "| GPU energy | request | 30 J |" in table
     assert "| GPU energy | output token | 0.6 J |" in table
+
+
+def test_a_published_day_of_real_traffic_is_provisioned_and_compared() -> None:
+    from combien.serving.calibration import deployment_gpus, deployment_spec
+
+    (deepseek,) = catalog.deployments()
+    # DeepSeek's day (2025-02-27/28): 608B tokens in, 168B out, a KV cache of 4,989 tokens per
+    # output token, 20-22 tokens/s: in/out = 3.619, so o = 4,989 / 4.119 = 1,211 tokens out and
+    # 4,384 in a request, 138.7M requests a day, 47.6 ms per output token
+    spec = deployment_spec(deepseek)
+    assert spec.tokens_out == pytest.approx(1211.2, abs=0.1)
+    assert spec.tokens_in == pytest.approx(4383.5, abs=0.5)
+    assert spec.tokens_in + spec.tokens_out / 2 == pytest.approx(4989)
+    assert spec.requests_per_day == pytest.approx(1.387e8, rel=1e-3)
+    assert spec.tpot_ms == pytest.approx(47.62, abs=0.01)
+    # DeepSeek ran 226.75 nodes of 8 H800 on average; combien, at vLLM's 256 sequences a
+    # replica and without the 56% of input served from its KV cache, provisions about twice
+    # as many (methodology §8)
+    gpus = deployment_gpus(deepseek)
+    assert deepseek.gpus_mean == 226.75 * 8
+    assert gpus / deepseek.gpus_mean == pytest.approx(2.08, abs=0.05)
+    data = result().to_dict()
+    assert data["deployments"][0]["combien_gpus"] == gpus
+    assert "combien provisions 3,776 h800 where DeepSeek ran 1,814 on average" in result().note

@@ -681,6 +681,33 @@ def default(name: str) -> Default:
         raise DataError(f"defaults.csv has no row {name!r}") from None
 
 
+class Deployment(Record):
+    """A published serving deployment at real traffic (deployments.csv): the accelerators a
+    provider ran for a day of tokens, to check the accelerators combien provisions for them."""
+
+    id: str
+    provider: str
+    model: str
+    hardware: str
+    precision: str
+    gpus_mean: float
+    gpus_peak: float
+    input_tokens_per_day: float
+    output_tokens_per_day: float
+    cached_input_share: float
+    context_per_output_token: float
+    output_tokens_per_s: float
+    source: str
+    as_of: str
+    notes: str = ""
+
+
+@functools.cache
+def deployments() -> tuple[Deployment, ...]:
+    """Published serving deployments at real traffic."""
+    return _load("deployments.csv", Deployment)
+
+
 class InferenceMeasurement(Record):
     """A published energy of serving a model (inference_measurements.csv): what a reader of the
     publication knows of the set-up, and the energy per output token or per request in its

@@ -312,12 +312,31 @@ def validate_serving() -> Validation:
     missing = [
         name for name, line, _ in SERVING_QUANTITIES if not any(c.quantity == line for c in checks)
     ]
-    note = SERVING_NOTE + "".join(
-        f"; {name}: no published measurement to check" for name in missing
+    deployed = [(d, calibration.deployment_gpus(d)) for d in catalog.deployments()]
+    note = (
+        SERVING_NOTE
+        + "".join(f"; {name}: no published measurement to check" for name in missing)
+        + "".join(
+            f"; real traffic: for {d.provider}'s published day ({d.as_of}), combien provisions "
+            f"{gpus:,.0f} {d.hardware} where {d.provider} ran {d.gpus_mean:,.0f} on average "
+            f"(×{gpus / d.gpus_mean:.2f})"
+            for d, gpus in deployed
+        )
     )
     extra: JSON = {
         "kind": "serving",
         "leave_one_out_cases": loo,
         "set_aside": [{"case": case, "reason": reason} for case, reason in aside],
+        "deployments": [
+            {
+                "case": d.id,
+                "hardware": d.hardware,
+                "published_gpus_mean": d.gpus_mean,
+                "published_gpus_peak": d.gpus_peak,
+                "combien_gpus": gpus,
+                "ratio": gpus / d.gpus_mean,
+            }
+            for d, gpus in deployed
+        ],
     }
     return Validation(tuple(scores), tuple(checks), note, "serving validation", extra)

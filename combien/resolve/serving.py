@@ -143,8 +143,12 @@ def assumed_hardware(r: Resolver[InferenceRun]) -> catalog.Hardware:
     else:
         part = catalog.hardware().get(row.hardware)
         who = row.source[: row.source.index(",")]
-        said = (
-            f"{org} states it serves on {row.stated} ({who}, {row.as_of}); {part.id} stands for it"
+        named = {part.id.lower(), part.name.lower(), *(a.lower() for a in part.aliases)}
+        # the part itself when the statement names it and no other part
+        alone = not any(sep in row.stated for sep in (" and ", ";", ","))
+        exact = alone and any(n in row.stated.lower() for n in named)
+        said = f"{org} states it serves on {row.stated} ({who}, {row.as_of}); " + (
+            f"{part.id} is that part" if exact else f"{part.id} stands for it"
         )
         if _holds(part, _params_known(r), r.spec.precision or "bf16"):
             chosen, why = part, said

@@ -48,6 +48,9 @@ def site(r: Resolver[Spec]) -> None:
             "intensity are used — pass --location (e.g. US-IA, FR, aws:us-east-1)",
         )
     r.labels["location"] = loc.id
+    start = start_date(r)
+    if start:  # the date the grid, the prices and their depreciation are taken at
+        r.labels["start"] = start.isoformat()
     facility(r, loc)
     if r.option("energy"):
         energy_source(r, str(r.option("energy")))
@@ -101,8 +104,6 @@ def grid(r: Resolver[Spec], loc: catalog.Location) -> None:
     scope = r.spec.grid_scope or GRID_SCOPES[0]
     start = start_date(r)
     year = start.year if start else None
-    if start:
-        r.labels["start"] = start.isoformat()
     found = catalog.grid_intensity(loc, year, scope)
     if found is None:
         raise DataError(f"grid_intensity.csv has no figure for {loc.id} or its parents")

@@ -283,3 +283,32 @@ def _without_model_error(
 def fitted_model_error() -> float:
     """`serving_model_error`'s log-spread fitted on every checkable row (the stored default's)."""
     return model_error_sigma([residual(c) for _, _, c in _without_model_error()[0]])
+
+
+# ---------------------------------------------------------------- deployments at real traffic
+
+
+def deployment_spec(d: catalog.Deployment) -> InferenceRun:
+    """A published day of traffic as `infer` is told it: the model, part and format; the output
+    length o that makes the mean context the deployment states, tokens in + o/2 = C with tokens
+    in = o × its input-to-output ratio; the requests a day that carry its output tokens; the
+    output speed as the latency target; replicas for the mean (its node count follows load)."""
+    ratio = d.input_tokens_per_day / d.output_tokens_per_day
+    out = d.context_per_output_token / (ratio + 0.5)
+    return InferenceRun.parse(
+        {
+            "model": d.model,
+            "hardware": d.hardware,
+            "precision": d.precision,
+            "tokens_in": ratio * out,
+            "tokens_out": out,
+            "requests_per_day": d.output_tokens_per_day / out,
+            "tpot_ms": 1000 / d.output_tokens_per_s,
+        }
+    )
+
+
+def deployment_gpus(d: catalog.Deployment) -> float:
+    """The accelerators combien provisions for a published day of traffic (its central
+    estimate), to compare with the mean the deployment ran."""
+    return float(resolve_serving(deployment_spec(d)).replica["gpus_total"])
