@@ -288,6 +288,11 @@ INPUTS = _fields(
           "non_negative", maximum=1e8, smallest=1),
     Field("tokens_out", "tokens", "number", "Output tokens per request.", SERVING, "positive",
           maximum=1e8, smallest=1),
+    # providers cache prompt prefixes (system prompts, earlier turns): DeepSeek served 56% of
+    # its input tokens from its KV cache on a published day; all of them cached is not a request
+    Field("cached_share", "fraction", "number",
+          "Share of input tokens served from a prompt (KV) cache, not prefilled, 0–1 (default 0).",
+          SERVING, "non_negative", maximum=1),
     # scale-up domains hold 8–576 accelerators; 1e5 would be a whole large cluster per replica
     Field("gpus", "count", "whole", "Accelerators per replica (default: from memory).", SERVING,
           "positive", maximum=1e5, smallest=1),

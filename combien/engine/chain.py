@@ -59,7 +59,11 @@ def _serving_time(x: Inputs, out: Outputs) -> None:
     replica_s = (
         serving.request_replica_s(
             serving.prefill_s(
-                x["active_params"], x["tokens_in"], x["gpus"], x["peak_flops"], x["prefill_mfu"]
+                x["active_params"],
+                serving.prefilled_tokens(x["tokens_in"], x["cached_share"]),
+                x["gpus"],
+                x["peak_flops"],
+                x["prefill_mfu"],
             ),
             serving.decode_step_s(
                 read,

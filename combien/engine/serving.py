@@ -38,6 +38,12 @@ def replica_gpus(memory_gb: float, gpu_memory_gb: float, usable_fraction: float)
     return 1 << (needed - 1).bit_length()
 
 
+def prefilled_tokens(tokens_in: Q, cached_share: Q) -> Q:
+    """Input tokens a request prefills = tokens in × (1 − the share served from a prompt cache,
+    whose KV entries are read, not computed)."""
+    return tokens_in * (1 - cached_share)
+
+
 def prefill_s(active_params: Q, tokens_in: Q, gpus: Q, peak_flops: Q, prefill_mfu: Q) -> Q:
     """Prefill time of one request (s) = 2 · N_active · tokens in / (GPUs × peak × MFU)."""
     return 2 * active_params * tokens_in / (gpus * peak_flops * prefill_mfu)

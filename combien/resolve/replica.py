@@ -77,8 +77,9 @@ class Timing:
 
     def prefill_s(self, gpus: float) -> float:
         x = self.x
+        prefilled = equations.prefilled_tokens(x["tokens_in"], x["cached_share"])
         return equations.prefill_s(
-            x["active_params"], x["tokens_in"], gpus, x["peak_flops"], x["prefill_mfu"]
+            x["active_params"], prefilled, gpus, x["peak_flops"], x["prefill_mfu"]
         )
 
     def shape(self, batch: float, gpus: int) -> Shape:

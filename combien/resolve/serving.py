@@ -32,6 +32,7 @@ DEFAULT_HARDWARE = "h100-sxm"
 REQUEST_DEFAULTS = (
     ("tokens_in", "request_tokens_in", "tokens", None),
     ("tokens_out", "request_tokens_out", "tokens", None),
+    ("cached_share", "request_cached_share", "fraction", 1.0),
 )
 #: method constants of the serving model, each a fraction of a peak
 SERVING_CONSTANTS = (

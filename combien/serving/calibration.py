@@ -291,8 +291,9 @@ def fitted_model_error() -> float:
 def deployment_spec(d: catalog.Deployment) -> InferenceRun:
     """A published day of traffic as `infer` is told it: the model, part and format; the output
     length o that makes the mean context the deployment states, tokens in + o/2 = C with tokens
-    in = o × its input-to-output ratio; the requests a day that carry its output tokens; the
-    output speed as the latency target; replicas for the mean (its node count follows load)."""
+    in = o × its input-to-output ratio; the share of input its prompt cache served; the requests
+    a day that carry its output tokens; the output speed as the latency target; replicas for the
+    mean (its node count follows load)."""
     ratio = d.input_tokens_per_day / d.output_tokens_per_day
     out = d.context_per_output_token / (ratio + 0.5)
     return InferenceRun.parse(
@@ -302,6 +303,7 @@ def deployment_spec(d: catalog.Deployment) -> InferenceRun:
             "precision": d.precision,
             "tokens_in": ratio * out,
             "tokens_out": out,
+            "cached_share": d.cached_input_share,
             "requests_per_day": d.output_tokens_per_day / out,
             "tpot_ms": 1000 / d.output_tokens_per_s,
         }
