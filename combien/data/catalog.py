@@ -728,6 +728,7 @@ class InferenceMeasurement(Record):
     engine: str | None
     precision: str | None
     requests_per_day: float | None
+    chip_power_w: float | None
     power_w: float | None
     tokens_per_s: float | None
     calibrates: tuple[str, ...]

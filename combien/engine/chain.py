@@ -83,8 +83,11 @@ def _serving_time(x: Inputs, out: Outputs) -> None:
     out["tokens_per_s"] = x["tokens_out"] / replica_s
     busy_h = serving.busy_gpu_hours(x["gpus"], replica_s)
     out["chip_hours"] = busy_h / x["utilisation"]
+    busy_w = x.get("chip_power_w")  # measured, or a power cap: replaces TDP × fraction
+    if busy_w is None:
+        busy_w = energy.average_chip_power_w(x["tdp_w"], x["serving_power_fraction"])
     out["accelerator_energy_kwh"] = energy.accelerator_energy_kwh(
-        busy_h, energy.average_chip_power_w(x["tdp_w"], x["serving_power_fraction"])
+        busy_h, busy_w
     ) + energy.accelerator_energy_kwh(
         out["chip_hours"] - busy_h,
         energy.average_chip_power_w(x["tdp_w"], x["idle_power_fraction"]),

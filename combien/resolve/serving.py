@@ -225,6 +225,9 @@ def request(r: Resolver[InferenceRun]) -> None:
             r.values[name] = default_assumption(default, upper=upper)
     for name in SERVING_CONSTANTS:
         r.values[name] = default_assumption(name, upper=1.0)
+    if r.spec.chip_power_w is not None:  # the accelerators' power while serving, as given
+        r.put("chip_power_w", float(r.spec.chip_power_w), "W", USER)
+        del r.values["serving_power_fraction"]
     r.values["serving_model_error"] = default_assumption("serving_model_error")
 
 

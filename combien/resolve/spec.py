@@ -184,6 +184,7 @@ class InferenceRun(Spec):
     tokens_in: float | None = None
     tokens_out: float | None = None
     cached_share: float | None = None
+    chip_power_w: float | None = None
     requests_per_day: float | None = None
     rps: float | None = None
     gpus: int | None = None

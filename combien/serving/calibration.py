@@ -89,7 +89,8 @@ def spec(row: catalog.InferenceMeasurement) -> InferenceRun:
         if known
         else {"params": row.params, "active_params": row.active_params or row.params}
     )
-    for name in ("hardware", "tokens_in", "tokens_out", "batch", "requests_per_day", "precision"):
+    stated = ("hardware", "tokens_in", "tokens_out", "batch", "requests_per_day", "precision")
+    for name in (*stated, "chip_power_w"):
         value = getattr(row, name)
         if value is not None:
             fields[name] = value
