@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from combien import units
 from combien.cli import _quick, application
 
 ESTIMATE = ("estimate", "--params", "70B", "--tokens", "15T", "--hardware", "h100-sxm")
@@ -235,3 +236,18 @@ def test_a_command_loads_only_what_it_needs(args: list[str], absent: tuple[str, 
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_serving_table_shows_per_day_and_per_year_only_with_a_traffic() -> None:
+    from combien.serving.infer import infer
+
+    alone = infer(model="llama-3.1-8b", hardware="h100-sxm", samples=100)
+    assert alone.header() == ("line", "per request", "per 1,000", "90% range")
+    assert all(len(row) == 4 for row in alone.rows())
+    assert "per day" not in alone.to_markdown()
+    served = infer(model="llama-3.1-8b", hardware="h100-sxm", rps=10, samples=100)
+    assert served.header()[-2:] == ("per day", "per year")
+    energy = next(row for row in served.rows() if row[0] == "Energy (facility)")
+    # 10 requests a second: a day is 864,000 requests
+    per_request = served.per_request["energy_kwh"].value
+    assert energy[4] == units.quantity(per_request * 864_000, "kWh")

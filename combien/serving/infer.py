@@ -126,11 +126,15 @@ class InferenceBill:
 
     # ------------------------------------------------------------------ text
 
+    def header(self) -> tuple[str, ...]:
+        """The columns of `rows`: per day and per year only where a traffic gives them."""
+        return _HEADER if self.requests_per_day else _HEADER[:4]
+
     def rows(self) -> list[tuple[str, ...]]:
-        """(line, per request, per 1,000, its 90% range, per day, per year) of every line. The
-        range is said once: traffic scales every column by the same factor."""
+        """(line, per request, per 1,000, its 90% range[, per day, per year]) of every line.
+        The range is said once: traffic scales every column by the same factor."""
         thousand = self.scaled(1000)
-        blocks = [self.per_day(), self.per_year()]
+        blocks = [self.per_day(), self.per_year()] if self.requests_per_day else []
         rows = []
         for key, line in self.per_request.items():
             if key == "cost_usd":  # the headline: a copy of the cloud (else ownership) line
@@ -197,7 +201,7 @@ class InferenceBill:
     def to_markdown(self) -> str:
         notes = Footnotes(brief=BRIEF_SOURCE_CHARS)
         out = [f"## combien — {self.heading(tuple(self.labels))}", ""]
-        out += markdown_table(_HEADER, self.rows())
+        out += markdown_table(self.header(), self.rows())
         out += ["", self.setup_text() + ".", "", "### Inputs", ""]
         out += markdown_table(INPUT_HEADER, input_rows(self.inputs, notes), left=(2, 3))
         if self.warnings:
@@ -211,7 +215,7 @@ class InferenceBill:
 
         notes = Footnotes(brief=BRIEF_SOURCE_CHARS, inline=False)
         parts: list[RenderableType] = [
-            rich_table(self.heading(), _HEADER, self.rows()),
+            rich_table(self.heading(), self.header(), self.rows()),
             Text(self.setup_text()),
             inputs_table(self.inputs, notes),
         ]
