@@ -115,6 +115,9 @@ DATA_TABLES = {
     "facts": "facts.csv",
     "cpus": "cpus.csv",
     "architectures": "architectures.csv",
+    "serving": "serving_hardware.csv",
+    "measurements": "inference_measurements.csv",
+    "deployments": "deployments.csv",
 }
 
 
@@ -140,6 +143,15 @@ def test_data_search(cli: Any) -> None:
     assert all("h100" in (r["id"] + r["name"] + " ".join(r["aliases"])).lower() for r in rows)
     states = cli("data", "locations", "--search", "virginia", "--format", "json").json()
     assert "US-VA" in {r["id"] for r in states}
+    # serving tables: by organisation, by model
+    meta = cli("data", "serving", "--search", "facebook", "--format", "json").json()
+    assert [r["hardware"] for r in meta] == ["h100-sxm"]
+    assert "Meta;Meta AI;Facebook |" in cli("data", "serving", "--format", "markdown").out
+    rows = cli("data", "measurements", "--search", "llama-3.1-8b", "--format", "json").json()
+    # five ML.ENERGY leaderboard rows and six of its benchmark paper
+    assert {r["model"] for r in rows} == {"llama-3.1-8b"} and len(rows) == 11
+    (day,) = cli("data", "deployments", "--format", "json").json()
+    assert (day["hardware"], day["gpus_mean"]) == ("h800", 1814.0)
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,9 @@ class Table(StrEnum):
     architectures = "architectures"
     grid = "grid"
     products = "products"
+    serving = "serving"
+    measurements = "measurements"
+    deployments = "deployments"
 
 
 def _data_command(table: Table) -> Any:

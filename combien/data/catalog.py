@@ -981,8 +981,10 @@ def search(rows: Iterable[Any], text: str | None) -> list[Any]:
                 "offer",
                 "organization",
                 "location",
+                "model",
             )
         )
+        hay += " " + " ".join(getattr(row, "organizations", ()))
         hay += " " + " ".join(getattr(row, "aliases", ()))
         if needle in hay.lower():
             out.append(row)

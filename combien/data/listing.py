@@ -83,6 +83,29 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "products": ("id", "name", "model", "since", "source"),
     "cpus": ("id", "name", "cores", "tdp_w", "source"),
     "architectures": ("id", "params", "layers", "d_model", "kv_heads", "head_dim", "source"),
+    "serving": ("organizations", "start", "hardware", "stated", "source"),
+    "measurements": (
+        "id",
+        "model",
+        "hardware",
+        "batch",
+        "tokens_in",
+        "tokens_out",
+        "energy_wh_per_token",
+        "energy_wh_per_request",
+        "scope",
+        "source",
+    ),
+    "deployments": (
+        "id",
+        "model",
+        "hardware",
+        "gpus_mean",
+        "input_tokens_per_day",
+        "output_tokens_per_day",
+        "cached_input_share",
+        "source",
+    ),
 }
 
 
@@ -106,6 +129,9 @@ def rows(table: str) -> list[Any]:
         "cpus": catalog.cpus,
         "products": catalog.products,
         "architectures": catalog.architectures,
+        "serving": catalog.serving_hardware,
+        "measurements": catalog.inference_measurements,
+        "deployments": catalog.deployments,
     }
     return list(loaders[table]())
 
@@ -142,4 +168,6 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.4g}"
+    if isinstance(value, tuple | list):  # a `;` list, as the CSV writes it
+        value = ";".join(map(str, value))
     return str(value).replace("|", "/")
