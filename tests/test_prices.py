@@ -28,7 +28,7 @@ PRICES = [
     ("HK", 1.429, "0.128164", "2024", ("1.429 HKD/kWh", "all customer classes")),
 ]
 # prices at a currency's fixed rate to the dollar: (location, local value, local units per USD)
-PEGGED = [("AE", 0.43, 3.6725), ("SA", 0.18, 3.75)]
+PEGGED = [("AE", 0.43, 3.6725, "AED"), ("SA", 0.18, 3.75, "SAR")]
 
 
 def _bill(location: str) -> Any:
@@ -72,13 +72,14 @@ def test_a_city_alias_inherits_its_countrys_price() -> None:
         assert price == pytest.approx(original * float(rate), abs=5e-5)
 
 
-@pytest.mark.parametrize(("location", "original", "per_usd"), PEGGED)
+@pytest.mark.parametrize(("location", "original", "per_usd", "currency"), PEGGED)
 def test_a_pegged_currency_is_converted_at_its_peg(
-    location: str, original: float, per_usd: float
+    location: str, original: float, per_usd: float, currency: str
 ) -> None:
     row = catalog.locations().get(location)
     assert row.price_usd_per_kwh == pytest.approx(original / per_usd, abs=5e-5)
-    assert f"{per_usd} {row.price_source.split(' ')[1].split('/')[0]}/USD" in row.price_source
+    assert f"{original} {currency}/kWh" in row.price_source
+    assert f"{per_usd} {currency}/USD" in row.price_source
 
 
 def test_alberta_still_falls_back_with_a_warning() -> None:
@@ -99,8 +100,8 @@ def _cloud(**given: Any) -> Any:
 def test_a_run_pays_the_cloud_prices_observed_before_its_start() -> None:
     # GPT-3 starts 2020-03-14 (published 2020-05-28, 14.8 days + 60 before): V100 3-year prices
     # then were AWS's p3 (2018-06-08: $1.23) and p3dn (2019-08-05: $1.21) and Azure's NC6s v3
-    # (2020-03-09: $1.16); Azure's 2024 price ($1.63) and Google's 2025 one are not yet
-    # observed. Median $1.21.
+    # (2020-03-09: $1.16); Azure's 2024 ($1.70) and 2025 ($1.63) prices and Google's 2025 one
+    # are not yet observed. Median $1.21.
     price = _cloud(model="gpt-3")
     assert price.value == pytest.approx(1.21)
     assert "observed latest before the start 2020-03" in price.source

@@ -226,9 +226,13 @@ def test_the_tree_scan_reads_the_trees_own_files() -> None:
                 break
             time.sleep(0.05)
         grandchild = psutil.Process(child.pid).children()[0].pid
+        # the child's subtree, which nothing else touches, as psutil sees it
+        below = scope._descendants(child.pid)
+        assert below is not None
+        assert set(below) == {p.pid for p in psutil.Process(child.pid).children(recursive=True)}
+        # from this process: parents before their children
         found = scope._descendants(os.getpid())
         assert found is not None
-        assert set(found) == {p.pid for p in psutil.Process().children(recursive=True)}
         assert found.index(child.pid) < found.index(grandchild)
     finally:
         for proc in psutil.Process(child.pid).children(recursive=True):

@@ -107,10 +107,14 @@ def test_leave_one_out_never_sees_the_row_it_checks() -> None:
         stored = catalog.default(name).value
         assert fitted[name] == pytest.approx(stored * without[name] / everything[name])
         assert fitted[name] != pytest.approx(stored, rel=1e-3)  # the row did weigh in the fit
-    # whatever the held-out row measured, the refit of the others is the same
+    # whatever the held-out row measured, the refit of the others is the same: left_out on a
+    # changed row gives the same fit without it (stored × without ÷ everything, undone)
     changed = row.replace(power_w=row.power_w * 3, tokens_per_s=row.tokens_per_s / 3)
-    assert calibration.fit(others) == without
     moved = calibration.fit([changed, *others])
+    refit = calibration.left_out(changed, [changed, *others])
+    for name in calibration.FITTED:
+        stored = catalog.default(name).value
+        assert refit[name] * moved[name] / stored == pytest.approx(without[name])
     assert moved["serving_power_fraction"] != pytest.approx(everything["serving_power_fraction"])
     # the procedure on every row lands near the stored defaults (0.82 vs 0.8, 0.65 vs 0.6)
     assert everything["serving_power_fraction"] == pytest.approx(0.822, abs=0.005)
@@ -201,7 +205,10 @@ def test_a_model_too_large_for_the_providers_part_falls_back_to_the_h100() -> No
     assert bill.labels["hardware"] == "h100-sxm"
     (warning,) = [w.message for w in bill.warnings if w.code == "default-hardware"]
     assert "tpu-v6e stands for it, but the model's weights do not fit" in warning
-    assert math.ceil(2e12 * 2 / 1e9 / (32 * 0.9)) > 64
+    params = catalog.size_estimates().get("claude-3-opus").params
+    usable = catalog.hardware().get("tpu-v6e").memory_gb * 0.9  # gpu_memory_usable_fraction
+    assert catalog.default("gpu_memory_usable_fraction").value == 0.9
+    assert math.ceil(params * 2 / 1e9 / usable) > catalog.default("max_gpus_per_replica").value
 
 
 # ---------------------------------------------------------------- runs compare

@@ -750,7 +750,6 @@ class ServingHardware(Record):
 
     organizations: tuple[str, ...]
     start: str
-    end: str
     hardware: str
     stated: str
     source: str

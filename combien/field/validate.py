@@ -35,6 +35,7 @@ from combien.resolve.spec import TrainingRun
 from combien.resolve.training import resolve_training
 from combien.results.document import JSON, dumps, markdown_table, rich_table
 from combien.serving import calibration
+from combien.serving.infer import GPU_LINE
 from combien.training.estimate import bill_from
 
 if TYPE_CHECKING:
@@ -279,8 +280,6 @@ SERVING_QUANTITIES = (
     ("server (IT) energy at the wall", "it_energy_kwh", None),
     ("facility energy", "energy_kwh", None),
 )
-#: the serving bill's line for each scope, by the name the inference JSON gives it
-SCOPE_NAMES = {"accelerator_energy_kwh": "gpu_energy_kwh"}
 SERVING_NOTE = (
     "out of sample: energy per output token (per request where only that is published), "
     "the two defaults calibrated on ML.ENERGY refitted without each calibration row; "
@@ -295,7 +294,7 @@ def serving_checks(
     leave-one-out, and each row left aside with the reason."""
     done, aside = calibration.checks(rows)
     checks = [
-        Check(c.case, SCOPE_NAMES.get(c.line, c.line), c.published, c.value, c.low, c.high, True)
+        Check(c.case, GPU_LINE.get(c.line, c.line), c.published, c.value, c.low, c.high, True)
         for c in done
     ]
     return checks, [c.case for c in done if c.leave_one_out], aside

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from combien.data import catalog
+from combien.fields import INPUTS
 from combien.measure.forecast import Forecast
 from combien.measure.sensors import ESTIMATED, Device
 from combien.provenance import Assumption, Caveat
@@ -61,13 +62,14 @@ def _bill(
     fields.pop("hardware", None)
     undated = None
     if started_at is not None and "start" not in fields:
-        fields["start"] = _start(started_at)
-        if fields["start"] is None:
-            del fields["start"]
+        day = _start(started_at)
+        if day:
+            fields["start"] = day
+        else:
             undated = Caveat(
                 "start-unusable",
                 f"the run's start time ({started_at:.6g} s) is not a date combien can use: the "
-                "latest grid year and today's prices are used — pass --start",
+                "latest grid year and the latest prices are used",
             )
     if hardware and gpus and duration_s > 0:
         fields["hardware"] = hardware
@@ -90,7 +92,7 @@ def _start(started_at: float) -> str | None:
     """The UTC date of a Unix time, if it is one `--start` takes (None otherwise)."""
     try:
         day = datetime.fromtimestamp(started_at, UTC).date().isoformat()
-        TrainingRun(start=day)
+        INPUTS["start"].parse(day)
     except (OverflowError, OSError, ValueError):  # InputError is a ValueError
         return None
     return day

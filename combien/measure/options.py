@@ -12,7 +12,7 @@ from typing import Any
 
 from combien.data import catalog
 from combien.errors import InputError
-from combien.fields import INPUTS, NUMBERS, SITE_KEYS, number
+from combien.fields import INPUTS, SITE_KEYS
 from combien.measure.scope import SCOPES
 
 
@@ -31,15 +31,11 @@ def checked_site(site: dict[str, Any]) -> dict[str, Any]:
     }
     checked: dict[str, Any] = {}
     for key, value in ((k, v) for k, v in site.items() if v is not None):
-        if key in NUMBERS:
-            checked[key] = number(key, value)
-        elif key in tables:
+        if key in tables:
             tables[key]().get(str(value))  # unknown names fail here
             checked[key] = str(value)
-        elif INPUTS[key].kind == "choice":
-            checked[key] = INPUTS[key].parse(value)  # so does a choice not offered
-        else:
-            checked[key] = value
+        else:  # numbers, choices, names: each parsed by its field, as the bill will
+            checked[key] = INPUTS[key].parse(value)
     return checked
 
 

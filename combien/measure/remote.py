@@ -141,8 +141,11 @@ class Remote:
                         self._spool(list(self._queue))
                 else:
                     self._deliver()
-            except Exception as exc:  # never take the job down
-                debug("combien remote: %s", exc)
+            except Exception as exc:  # never take the job down, but say it (backing off)
+                try:
+                    self._failed(f"{type(exc).__name__}: {exc}")
+                except Exception as again:  # the spool itself fails: nothing left to say it in
+                    debug("combien remote: %s; %s", exc, again)
             if closing:
                 return
             retrying = self._failing is not None and self._refused is None

@@ -143,7 +143,7 @@ def assumed_hardware(r: Resolver[InferenceRun]) -> catalog.Hardware:
         why = f"{who} no serving hardware in combien's data"
     else:
         part = catalog.hardware().get(row.hardware)
-        who = row.source[: row.source.index(",")]
+        who = row.source.split(",", 1)[0]
         named = {part.id.lower(), part.name.lower(), *(a.lower() for a in part.aliases)}
         # the part itself when the statement names it and no other part
         alone = not any(sep in row.stated for sep in (" and ", ";", ","))

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from combien.data import catalog
 from combien.engine import serving as equations
 from combien.engine.chain import decode_read_bytes
-from combien.errors import CombienError
+from combien.errors import CombienError, DataError
 from combien.provenance import Assumption, Assumptions
 from combien.resolve.serving import resolve_serving
 from combien.resolve.spec import InferenceRun
@@ -143,7 +143,11 @@ def fit(rows: Sequence[catalog.InferenceMeasurement]) -> dict[str, float]:
     ]
     if not measured:
         raise ValueError("no row with a measured power and throughput to calibrate on")
-    fractions = [power / gpus / (hw.tdp_w or math.nan) for _, power, _, gpus, hw in measured]
+    fractions = []
+    for r, power, _, gpus, hw in measured:
+        if not hw.tdp_w:  # a power fraction needs the TDP: a data error, said, not a NaN
+            raise DataError(f"inference_measurements.csv: {r.id} calibrates on {hw.id}, no TDP")
+        fractions.append(power / gpus / hw.tdp_w)
     inputs = [
         (resolve_serving(spec(r)).assumptions.central(), throughput)
         for r, _, throughput, _, _ in measured
@@ -164,12 +168,14 @@ def fit(rows: Sequence[catalog.InferenceMeasurement]) -> dict[str, float]:
 
 
 def left_out(
-    row: catalog.InferenceMeasurement, rows: Sequence[catalog.InferenceMeasurement]
+    row: catalog.InferenceMeasurement,
+    rows: Sequence[catalog.InferenceMeasurement],
+    everything: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """The calibrated defaults refitted without `row`: each stored default × fit(others) ÷
-    fit(all), for the defaults the row calibrated."""
+    fit(all), for the defaults the row calibrated (`everything`: fit(rows), if already made)."""
     others = [r for r in rows if r.id != row.id]
-    everything, without = fit(rows), fit(others)
+    everything, without = everything or fit(rows), fit(others)
     return {
         name: catalog.default(name).value * without[name] / everything[name]
         for name in FITTED
@@ -266,6 +272,7 @@ def _without_model_error(
     left aside, with the reason."""
     rows = tuple(catalog.inference_measurements() if rows is None else rows)
     calibration = calibration_rows(rows)
+    everything = fit(calibration) if calibration else None
     bare = []
     aside = []
     for row in rows:
@@ -274,7 +281,7 @@ def _without_model_error(
             aside.append((row.id, reason))
             continue
         try:
-            fitted = left_out(row, calibration) if row.calibrates else None
+            fitted = left_out(row, calibration, everything) if row.calibrates else None
             bare.append((row, fitted, check(row, fitted, error_sigma=0.0)))
         except CombienError as exc:  # a set-up combien refuses (it does not fit): said
             aside.append((row.id, f"combien cannot serve it: {exc}"))

@@ -16,20 +16,19 @@ from typing import TYPE_CHECKING, Any
 from combien.errors import InputError
 from combien.resolve.spec import InferenceRun
 from combien.results.document import JSON, dumps, markdown_table, rich_table
-from combien.serving.infer import InferenceBill, infer
-from combien.units import kwh_from_j
+from combien.serving.infer import GPU_LINE, InferenceBill, infer
+from combien.units import J_PER_KWH, kwh_from_j
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
 SCHEMA = "combien.served-compare/1"
-J_PER_KWH = 1 / kwh_from_j(1.0)
 #: the scopes a measurement has: (line, label, device kinds; None = every device)
 SCOPES = (
     ("gpu_energy_kwh", "GPU energy", ("gpu",)),
     ("it_energy_kwh", "IT energy (devices read)", None),
 )
-_LINE = {"gpu_energy_kwh": "accelerator_energy_kwh"}
+_LINE = {alias: line for line, alias in GPU_LINE.items()}
 _HEADER = ("scope", "per", "measured", "estimated", "90% range", "measured ÷ estimated", "inside")
 
 

@@ -34,6 +34,9 @@ from combien.results.document import (
 from combien.results.evaluate import evaluate
 from combien.units import count, quantity, span
 
+#: the JSON name of the accelerators' scope, as leaderboards name it: GPU energy
+GPU_LINE = {"accelerator_energy_kwh": "gpu_energy_kwh"}
+
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
@@ -77,7 +80,8 @@ class InferenceBill:
                 return None
             out: JSON = {k: v.to_dict() for k, v in lines.items()}
             # the three scopes of energy: accelerators, server (IT), facility
-            out["gpu_energy_kwh"] = out.get("accelerator_energy_kwh")
+            for line, alias in GPU_LINE.items():
+                out[alias] = out.get(line)
             out["co2e_kg"] = out.get("co2e_total_kg")
             out["water_l"] = out.get("water_total_l")
             return out
