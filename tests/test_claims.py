@@ -187,8 +187,8 @@ def test_verdicts_agree_with_the_published_sources(checked: ClaimSet) -> None:
     """Each verdict against what claims.md's sources say, checked on their own figures."""
     c = {claim.id: claim for claim in checked}
     # Epoch AI: 2.4x/yr, 90% CI 2.0-2.9; combien's 90% interval overlaps it (its central value,
-    # 2.92, lies just above: tests/test_trends.py); the article's 2.4 (2.35-2.45 at its last
-    # digit) lies below combien's interval, within a factor 2: partly consistent
+    # 2.89, lies just inside: tests/test_trends.py); the article's 2.4 (2.35-2.45 at its last
+    # digit) lies below combien's interval (from 2.46), within a factor 2: partly consistent
     epoch_low, epoch_high = _span("epoch-cost-growth")
     assert c["cost-growth"].low <= epoch_high and epoch_low <= c["cost-growth"].high
     assert 2.45 < c["cost-growth"].low < 2 * 2.45

@@ -66,11 +66,6 @@ def test_trends_schema() -> None:
 # energy of frontier runs since 2016: 2.4× a year, 90% CI 2.0–2.9.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="combien's cost growth since 2016 is 2.92×/yr (each run's hardware priced at the "
-    "observation nearest before its start): just above Epoch AI's 90% CI 2.0–2.9",
-)
 def test_cost_growth_central_value_inside_epochs_interval() -> None:
     epoch = catalog.fact("epoch-cost-growth")
     cost = _growth("cost_growth_per_year", COST_SINCE)
@@ -87,8 +82,8 @@ def test_cost_growth_interval_overlaps_epochs() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="combien's cost growth since 2016 is 2.92×/yr, 90% interval 2.49–3.43: Epoch AI's "
-    "2.4× lies below it; the two intervals overlap (2.49–2.9)",
+    reason="combien's cost growth since 2016 is 2.89×/yr, 90% interval 2.46–3.40: Epoch AI's "
+    "2.4× lies just below it; the two intervals overlap (2.46–2.9)",
 )
 def test_epochs_cost_growth_inside_combiens_interval() -> None:
     epoch = catalog.fact("epoch-cost-growth")

@@ -574,13 +574,15 @@ def _price_observations() -> dict[str, tuple[PriceObservation, ...]]:
 
 def prices_at(hardware_id: str, day: str) -> tuple[PriceObservation, ...]:
     """The purchase prices of a chip observed on the latest date on or before `day`
-    (YYYY-MM-DD), else on the earliest date after it; () if none was observed. Prices of
+    (YYYY-MM-DD), else on the earliest date after it; () if none was observed. The date comes
+    first: among the observations on or before `day` (or, if none, after it), prices of
     servers (a system's price per accelerator) are preferred to prices of the card alone."""
     every = _price_observations().get(hardware_id, ())
-    seen = [o for o in every if o.basis == "server"] or list(every)
-    before = [o for o in seen if o.date <= day]
-    when = before[-1].date if before else (seen[0].date if seen else None)
-    return tuple(o for o in seen if o.date == when)
+    before = [o for o in every if o.date <= day]
+    first = every[0].date if every else None
+    pool = before or [o for o in every if o.date == first]
+    seen = [o for o in pool if o.basis == "server"] or pool
+    return tuple(o for o in seen if o.date == seen[-1].date) if seen else ()
 
 
 @functools.cache
