@@ -54,6 +54,9 @@ class Hardware(Record):
     source: str
     as_of: str
     notes: str = ""
+    #: decode's share of the memory bandwidth, calibrated on this chip's serving measurements
+    #: (blank: defaults.csv decode_bw_efficiency)
+    decode_bw_efficiency: float | None = None
 
     def peak_flops(self, precision: str) -> float | None:
         """Dense peak FLOP/s at a training precision (fp16 and bf16 share the tensor peak)."""

@@ -50,42 +50,61 @@ def decode_read_bytes(x: Inputs) -> Any:
     )
 
 
+def _request_times(x: Inputs) -> tuple[Any, Any, Any]:
+    """(prefill, decode step, its compute part) of one request, in seconds."""
+    step_compute = serving.decode_compute_s(
+        serving.decode_flop(x["active_params"], x["batch"]),
+        x["gpus"],
+        x["peak_flops"],
+        x["decode_mfu"],
+    )
+    step_memory = serving.decode_memory_s(
+        decode_read_bytes(x), x["gpus"], x["bandwidth_bps"], x["decode_bw_efficiency"]
+    )
+    prefill = serving.prefill_s(
+        x["active_params"],
+        serving.prefilled_tokens(x["tokens_in"], x["cached_share"]),
+        x["gpus"],
+        x["peak_flops"],
+        x["prefill_mfu"],
+    )
+    return prefill, step_memory + step_compute, step_compute
+
+
+def request_replica_s(x: Inputs) -> Any:
+    """Replica-seconds one request holds, by the serving model alone (its prefill and its share
+    of the decode steps, before the model-error factor), from a served model's inputs."""
+    prefill, step, _ = _request_times(x)
+    return serving.request_replica_s(prefill, step, x["tokens_out"], x["batch"])
+
+
+def request_compute_share(x: Inputs) -> Any:
+    """Share of a request's replica time spent computing (prefill and decode FLOP), not
+    reading memory, from a served model's inputs."""
+    prefill, step, compute = _request_times(x)
+    return serving.compute_share(prefill, compute, step, x["tokens_out"], x["batch"])
+
+
 def _serving_time(x: Inputs, out: Outputs) -> None:
     """One request: replica-seconds, then the accelerator-hours provisioned for it (idle time
     included) and the accelerators' energy, busy and idle."""
     if "kv_bytes_per_token" not in x:
         return
-    read = decode_read_bytes(x)
-    replica_s = (
-        serving.request_replica_s(
-            serving.prefill_s(
-                x["active_params"],
-                serving.prefilled_tokens(x["tokens_in"], x["cached_share"]),
-                x["gpus"],
-                x["peak_flops"],
-                x["prefill_mfu"],
-            ),
-            serving.decode_step_s(
-                read,
-                serving.decode_flop(x["active_params"], x["batch"]),
-                x["gpus"],
-                x["bandwidth_bps"],
-                x["decode_bw_efficiency"],
-                x["peak_flops"],
-                x["decode_mfu"],
-            ),
-            x["tokens_out"],
-            x["batch"],
-        )
-        * x["serving_model_error"]
-    )
+    replica_s = request_replica_s(x) * x["serving_model_error"]
     out["replica_s"] = replica_s
     out["tokens_per_s"] = x["tokens_out"] / replica_s
     busy_h = serving.busy_gpu_hours(x["gpus"], replica_s)
     out["chip_hours"] = busy_h / x["utilisation"]
     busy_w = x.get("chip_power_w")  # measured, or a power cap: replaces TDP × fraction
     if busy_w is None:
-        busy_w = energy.average_chip_power_w(x["tdp_w"], x["serving_power_fraction"])
+        busy_w = energy.average_chip_power_w(
+            x["tdp_w"],
+            serving.busy_power_fraction(
+                request_compute_share(x),
+                x["serving_power_fraction"],
+                x["serving_power_fraction_compute"],
+            ),
+        )
     out["accelerator_energy_kwh"] = energy.accelerator_energy_kwh(
         busy_h, busy_w
     ) + energy.accelerator_energy_kwh(

@@ -49,6 +49,17 @@ def prefill_s(active_params: Q, tokens_in: Q, gpus: Q, peak_flops: Q, prefill_mf
     return 2 * active_params * tokens_in / (gpus * peak_flops * prefill_mfu)
 
 
+def decode_memory_s(bytes_per_step: Q, gpus: Q, bandwidth_bps: Q, bw_efficiency: Q) -> Q:
+    """Memory time of one decode step (s) = bytes read (weights + KV cache) / (GPUs ×
+    bandwidth × efficiency)."""
+    return bytes_per_step / (gpus * bandwidth_bps * bw_efficiency)
+
+
+def decode_compute_s(flop_per_step: Q, gpus: Q, peak_flops: Q, decode_mfu: Q) -> Q:
+    """Compute time of one decode step (s) = 2 · N_active · batch / (GPUs × peak × MFU)."""
+    return flop_per_step / (gpus * peak_flops * decode_mfu)
+
+
 def decode_step_s(
     bytes_per_step: Q,
     flop_per_step: Q,
@@ -60,13 +71,24 @@ def decode_step_s(
 ) -> Q:
     """One decode step for the whole batch (s) = memory time + compute time.
 
-    Memory time = bytes read (weights + KV cache) / (GPUs × bandwidth × efficiency); compute
-    time = 2 · N_active · batch / (GPUs × peak × MFU). The two are added, not overlapped: the
-    ML.ENERGY measurements on H100 (batch 16 to 512) fit the sum, not the roofline maximum.
+    The two are added, not overlapped: the ML.ENERGY measurements on H100 (batch 16 to 512)
+    fit the sum, not the roofline maximum.
     """
-    memory = bytes_per_step / (gpus * bandwidth_bps * bw_efficiency)
-    compute = flop_per_step / (gpus * peak_flops * decode_mfu)
-    return memory + compute
+    return decode_memory_s(bytes_per_step, gpus, bandwidth_bps, bw_efficiency) + (
+        decode_compute_s(flop_per_step, gpus, peak_flops, decode_mfu)
+    )
+
+
+def compute_share(prefill: Q, compute: Q, step: Q, tokens_out: Q, batch: Q) -> Q:
+    """Share of a request's replica time spent computing, not reading memory = (prefill +
+    tokens out × decode compute time / batch) ÷ (prefill + tokens out × step time / batch)."""
+    return (prefill + tokens_out * compute / batch) / (prefill + tokens_out * step / batch)
+
+
+def busy_power_fraction(share: Q, memory_bound: Q, compute_bound: Q) -> Q:
+    """Average power of a busy accelerator ÷ TDP, from its compute share: memory-bound +
+    (compute-bound − memory-bound) × share, at most 1 (the TDP caps the board)."""
+    return np.minimum(1.0, memory_bound + (compute_bound - memory_bound) * share)
 
 
 def decode_bytes(

@@ -2,8 +2,10 @@
 memory needs, and how busy the fleet that carries the traffic is. Stages of the one resolver
 (`resolver.py`), for serving; the equations are the engine's, at the inputs' central values.
 
-- batch: the user's; else the largest (up to `serving_max_batch`) whose decode step meets the
-  time-per-output-token target and whose prefill meets the time-to-first-token target;
+- batch and accelerators: the user's; else the power-of-two batch (up to `serving_max_batch`)
+  and replica size (from what the memory needs, doubling up to `max_gpus_per_replica`) that
+  serve a request on the fewest accelerator-seconds while the decode step meets the
+  time-per-output-token target and the prefill the time-to-first-token target;
 - utilisation: the user's; else, with traffic, the share of the provisioned accelerators'
   time spent serving — replicas sized for the peak (`--peak-to-mean`), whole servers of
   `gpus_per_server` accelerators; else `serving_utilisation`.
@@ -104,16 +106,29 @@ def shape(r: Resolver[InferenceRun], hw: catalog.Hardware, kv: float) -> Shape:
         chosen.batch,
         "requests",
         DERIVED,
-        f"derived: the largest batch (up to {int(_default('serving_max_batch')):,}) whose decode "
-        f"step meets {r.values['tpot_ms'].value:g} ms per output token and whose prefill meets "
+        f"derived: the batch (up to {int(_default('serving_max_batch')):,}) and GPUs per "
+        "replica serving a request on the fewest GPU-seconds while the decode step meets "
+        f"{r.values['tpot_ms'].value:g} ms per output token and the prefill "
         f"{r.values['ttft_ms'].value:g} ms to the first token",
     )
-    replica_gpus(r, hw, chosen.memory_gb, chosen.batch)  # records the GPUs, warns as needed
+    least = replica_gpus(r, hw, chosen.memory_gb, chosen.batch)  # records the GPUs, warns
+    if chosen.gpus > least:
+        r.put(
+            "gpus",
+            float(chosen.gpus),
+            "count",
+            DERIVED,
+            f"derived: {chosen.gpus} accelerators, more than the {least} its memory needs, so "
+            f"that the decode step meets {r.values['tpot_ms'].value:g} ms per output token",
+        )
     return chosen
 
 
 def latency_bound(r: Resolver[InferenceRun], hw: catalog.Hardware, timing: Timing) -> Shape:
-    """The largest power-of-two batch meeting the latency targets (an error if none does)."""
+    """The replica that serves a request on the fewest accelerator-seconds while meeting the
+    latency targets: for each power-of-two batch, the fewest GPUs (from those its memory needs,
+    doubling up to `max_gpus_per_replica`) whose decode step and prefill meet them — more GPUs
+    shorten the step when a replica's memory alone would be too slow (an error if none does)."""
     for name, row, field in (("tpot_ms", "serving_tpot_ms", r.spec.tpot_ms),
                              ("ttft_ms", "serving_ttft_ms", r.spec.ttft_ms)):  # fmt: skip
         if field is not None:
@@ -122,18 +137,24 @@ def latency_bound(r: Resolver[InferenceRun], hw: catalog.Hardware, timing: Timin
             r.values[name] = default_assumption(row)
     tpot_s = r.values["tpot_ms"].value * MILLISECONDS
     ttft_s = r.values["ttft_ms"].value * MILLISECONDS
+    tokens_out = timing.x["tokens_out"]
     largest = _default("serving_max_batch")
     best: Shape | None = None
     fastest: Shape | None = None
     batch = 1
     while batch <= largest:
-        gpus = _gpus_for(r, hw, timing.memory_gb(batch))
-        if gpus is None:
+        least = _gpus_for(r, hw, timing.memory_gb(batch))
+        if least is None:
             break
-        candidate = timing.shape(batch, gpus)
-        fastest = fastest or candidate
-        if candidate.step_s <= tpot_s and candidate.prefill_s <= ttft_s:
-            best = candidate
+        for gpus in _sizes(r, least):
+            candidate = timing.shape(batch, gpus)
+            if batch == 1:  # the fastest replica: batch 1 on the most GPUs tried
+                fastest = candidate
+            if candidate.step_s <= tpot_s and candidate.prefill_s <= ttft_s:
+                cost = gpus * candidate.replica_s(tokens_out)
+                if best is None or cost <= best.gpus * best.replica_s(tokens_out):
+                    best = candidate
+                break  # more GPUs at this batch: about as many GPU-seconds, a larger replica
         batch *= 2
     if best is not None:
         return best
@@ -152,6 +173,18 @@ def latency_bound(r: Resolver[InferenceRun], hw: catalog.Hardware, timing: Timin
         "--gpus or --batch",
         field="tpot_ms",
     )
+
+
+def _sizes(r: Resolver[InferenceRun], least: int) -> list[int]:
+    """Replica sizes to try: the user's GPUs alone; else the fewest that hold the memory,
+    doubling up to `max_gpus_per_replica`."""
+    if r.spec.gpus is not None:
+        return [least]
+    limit = _default("max_gpus_per_replica")
+    sizes = [least]
+    while sizes[-1] * 2 <= limit:
+        sizes.append(sizes[-1] * 2)
+    return sizes
 
 
 def _gpus_for(r: Resolver[InferenceRun], hw: catalog.Hardware, memory_gb: float) -> int | None:

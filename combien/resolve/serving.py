@@ -40,6 +40,7 @@ SERVING_CONSTANTS = (
     "decode_mfu",
     "decode_bw_efficiency",
     "serving_power_fraction",
+    "serving_power_fraction_compute",
     "idle_power_fraction",
 )
 
@@ -227,7 +228,7 @@ def request(r: Resolver[InferenceRun]) -> None:
         r.values[name] = default_assumption(name, upper=1.0)
     if r.spec.chip_power_w is not None:  # the accelerators' power while serving, as given
         r.put("chip_power_w", float(r.spec.chip_power_w), "W", USER)
-        del r.values["serving_power_fraction"]
+        del r.values["serving_power_fraction"], r.values["serving_power_fraction_compute"]
     r.values["serving_model_error"] = default_assumption("serving_model_error")
 
 
@@ -250,6 +251,8 @@ def sized_replica(
     r.values["peak_flops"] = Assumption(peak, "FLOP/s", source, CATALOG)
     r.values["bandwidth_bps"] = Assumption(hw.memory_bw_tbs * BYTES_PER_TB, "B/s", source, CATALOG)
     r.values["tdp_w"] = Assumption(hw.tdp_w, "W", source, CATALOG)
+    if hw.decode_bw_efficiency is not None:  # calibrated on this chip: the default's range
+        r.values["decode_bw_efficiency"] = chip_efficiency(hw, hw.decode_bw_efficiency, hw.source)
     r.values["server_overhead"] = scaled_assumption(
         hw.server_power_multiplier, "server_power_multiplier_rel", "×", source, CATALOG
     )
@@ -270,6 +273,21 @@ def sized_replica(
         "hardware": hw.id,
         **counts,
     }
+
+
+def chip_efficiency(hw: catalog.Hardware, value: float, source: str) -> Assumption:
+    """An accelerator's own decode bandwidth efficiency, with the default's relative range."""
+    row = catalog.default("decode_bw_efficiency")
+    scale = value / row.value
+    return Assumption(
+        value,
+        row.unit,
+        f"hardware:{hw.id} decode_bw_efficiency — {source}",
+        CATALOG,
+        row.low * scale if row.low is not None else None,
+        min(1.0, row.high * scale) if row.high is not None else None,
+        1.0,
+    )
 
 
 def kv_per_token(r: Resolver[InferenceRun], params: float, active: float) -> float:

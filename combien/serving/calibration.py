@@ -12,7 +12,10 @@ them is checked with both refitted without it (leave-one-out): the calibration, 
 is rerun on the other rows, and the stored default moves by the ratio of the refit to the fit
 on every row. The procedure: the power fraction is the geometric mean of each row's measured
 average power per GPU ÷ TDP; the bandwidth efficiency is the one at which combien's output
-throughput matches the measured throughputs in geometric mean.
+throughput matches the measured throughputs in geometric mean, the throughput timed as the
+estimate times a request: its prefill and its share of the decode steps. (A measured throughput
+includes the prefills of the benchmark's prompts; matching it with decode alone would count
+them twice in the estimate.)
 
 The serving model's own error is a third calibrated constant, `serving_model_error`: a factor of
 central value 1 on the time a request holds its replica, whose 90% range widens the ranges to
@@ -25,13 +28,13 @@ factor (its 90% half-width ÷ 1.645). Each row is checked with s fitted on the o
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from combien.data import catalog
-from combien.engine import serving as equations
-from combien.engine.chain import decode_read_bytes
+from combien.engine.chain import request_compute_share, request_replica_s
 from combien.errors import CombienError, DataError
 from combien.provenance import Assumption, Assumptions
 from combien.resolve.serving import resolve_serving
@@ -42,7 +45,12 @@ from combien.units import Z95
 #: the bill's line for each scope a publication measures
 SCOPES = {"gpu": "accelerator_energy_kwh", "node": "it_energy_kwh", "node+pue": "energy_kwh"}
 #: the defaults calibrated on measurements, in the order the procedure fits them
-FITTED = ("serving_power_fraction", "decode_bw_efficiency")
+POWER, POWER_COMPUTE, BANDWIDTH = (
+    "serving_power_fraction",
+    "serving_power_fraction_compute",
+    "decode_bw_efficiency",
+)
+FITTED = (POWER, POWER_COMPUTE, BANDWIDTH)
 #: the default that carries the serving model's own error, fitted on the checks' residuals
 MODEL_ERROR = "serving_model_error"
 
@@ -123,48 +131,96 @@ def _with(assumptions: Assumptions, values: dict[str, float]) -> Assumptions:
     return dataclasses.replace(assumptions, values=changed)
 
 
-def _decode_throughput(x: dict[str, float], efficiency: float) -> float:
-    """Output tokens per second of a replica while it decodes: batch ÷ decode step, the step at
-    the resolved central inputs (weights and KV cache read, FLOP) and `efficiency`."""
-    read = decode_read_bytes(x)
-    flop = equations.decode_flop(x["active_params"], x["batch"])
-    step = equations.decode_step_s(
-        read, flop, x["gpus"], x["bandwidth_bps"], efficiency, x["peak_flops"], x["decode_mfu"]
-    )
-    return float(x["batch"] / step)
+@functools.cache
+def _central(row: catalog.InferenceMeasurement) -> dict[str, float]:
+    """The central inputs combien resolves for a row's set-up."""
+    return resolve_serving(spec(row)).assumptions.central()
 
 
-def fit(rows: Sequence[catalog.InferenceMeasurement]) -> dict[str, float]:
-    """The calibration procedure on `rows`: (power fraction, bandwidth efficiency)."""
-    measured = [
-        (r, r.power_w, r.tokens_per_s, r.gpus, catalog.hardware().get(r.hardware))
-        for r in rows
-        if r.power_w and r.tokens_per_s and r.gpus and r.hardware
-    ]
-    if not measured:
-        raise ValueError("no row with a measured power and throughput to calibrate on")
-    fractions = []
-    for r, power, _, gpus, hw in measured:
+def _throughput(x: dict[str, float], efficiency: float) -> float:
+    """Output tokens per second of a replica serving its batch, as the estimate times a request
+    (its prefill and its share of the decode steps), at the resolved central inputs and the
+    bandwidth efficiency `efficiency`."""
+    return float(x["tokens_out"] / request_replica_s(x | {"decode_bw_efficiency": efficiency}))
+
+
+def key(name: str, row: catalog.InferenceMeasurement) -> str:
+    """Where the value `name` that `row` calibrates is stored: `decode_bw_efficiency@<chip>`
+    for an accelerator with its own bandwidth efficiency in hardware.csv, else the default."""
+    hw = catalog.hardware().get(row.hardware or "")
+    if name == "decode_bw_efficiency" and hw.decode_bw_efficiency is not None:
+        return f"{name}@{hw.id}"
+    return name
+
+
+def stored(where: str) -> float:
+    """The value stored at `where` (a `key`)."""
+    name, _, chip = where.partition("@")
+    value = catalog.hardware().get(chip).decode_bw_efficiency if chip else None
+    return value if value is not None else catalog.default(name).value
+
+
+def _power_line(
+    rows: Sequence[catalog.InferenceMeasurement], efficiency: dict[str, float]
+) -> tuple[float, float]:
+    """(memory-bound, compute-bound) power fractions: the least-squares line of each row's
+    measured power per GPU ÷ TDP on its compute share, the share at the bandwidth efficiency
+    `efficiency` gives its row's key."""
+    points = []
+    for r in rows:
+        hw = catalog.hardware().get(r.hardware or "")
         if not hw.tdp_w:  # a power fraction needs the TDP: a data error, said, not a NaN
             raise DataError(f"inference_measurements.csv: {r.id} calibrates on {hw.id}, no TDP")
-        fractions.append(power / gpus / hw.tdp_w)
-    inputs = [
-        (resolve_serving(spec(r)).assumptions.central(), throughput)
-        for r, _, throughput, _, _ in measured
-    ]
+        bandwidth = efficiency.get(key(BANDWIDTH, r)) or stored(key(BANDWIDTH, r))
+        share = float(request_compute_share(_central(r) | {BANDWIDTH: bandwidth}))
+        points.append((share, (r.power_w or 0.0) / (r.gpus or 1.0) / hw.tdp_w))
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    if spread == 0:  # one compute share: no slope to fit, a constant power fraction
+        return mean_y, mean_y
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+    return mean_y - slope * mean_x, mean_y + slope * (1 - mean_x)
+
+
+def _bandwidth_efficiency(rows: Sequence[catalog.InferenceMeasurement]) -> float:
+    """The efficiency at which the modelled throughputs match the measured in geometric mean."""
+    inputs = [(_central(r), r.tokens_per_s or 0.0) for r in rows]
 
     def gap(efficiency: float) -> float:  # log of the geometric mean of modelled ÷ measured
-        ratios = [_decode_throughput(x, efficiency) / t for x, t in inputs]
+        ratios = [_throughput(x, efficiency) / t for x, t in inputs]
         return sum(math.log(ratio) for ratio in ratios) / len(ratios)
 
     low, high = 0.05, 2.0
     for _ in range(40):  # the throughput grows with the efficiency: bisect in log space
         middle = math.sqrt(low * high)
         low, high = (middle, high) if gap(middle) < 0 else (low, middle)
-    return {
-        "serving_power_fraction": math.exp(sum(map(math.log, fractions)) / len(fractions)),
-        "decode_bw_efficiency": math.sqrt(low * high),
+    return math.sqrt(low * high)
+
+
+def fit(
+    rows: Sequence[catalog.InferenceMeasurement], only: Collection[str] | None = None
+) -> dict[str, float]:
+    """The calibration procedure on `rows`, for each value they calibrate, keyed where it is
+    stored (`key`): the power fraction over the rows that calibrate it; each bandwidth
+    efficiency over its rows (the default's, or one accelerator's). `only`: these keys alone."""
+    groups: dict[str, list[catalog.InferenceMeasurement]] = {}
+    for r in rows:
+        if r.power_w and r.tokens_per_s and r.gpus and r.hardware:
+            for name in FITTED:
+                where = key(name, r)
+                if name in r.calibrates and (only is None or where in only):
+                    groups.setdefault(where, []).append(r)
+    if not groups:
+        raise ValueError("no row with a measured power and throughput to calibrate on")
+    out = {
+        where: _bandwidth_efficiency(group)
+        for where, group in groups.items()
+        if where.startswith(BANDWIDTH)
     }
+    if POWER in groups:
+        out[POWER], out[POWER_COMPUTE] = _power_line(groups[POWER], out)
+    return out
 
 
 def left_out(
@@ -172,15 +228,13 @@ def left_out(
     rows: Sequence[catalog.InferenceMeasurement],
     everything: dict[str, float] | None = None,
 ) -> dict[str, float]:
-    """The calibrated defaults refitted without `row`: each stored default × fit(others) ÷
-    fit(all), for the defaults the row calibrated (`everything`: fit(rows), if already made)."""
+    """The calibrated values refitted without `row`: each stored value × fit(others) ÷
+    fit(all), for the values the row calibrated (`everything`: fit(rows), if already made)."""
+    mine = {name: key(name, row) for name in FITTED if name in row.calibrates}
     others = [r for r in rows if r.id != row.id]
-    everything, without = everything or fit(rows), fit(others)
-    return {
-        name: catalog.default(name).value * without[name] / everything[name]
-        for name in FITTED
-        if name in row.calibrates
-    }
+    everything = everything or fit(rows)
+    without = fit(others, only=set(mine.values()))
+    return {name: stored(k) * without[k] / everything[k] for name, k in mine.items()}
 
 
 # ---------------------------------------------------------------- the checks
