@@ -98,13 +98,23 @@ def test_architecture_decides_the_kv_cache_when_known() -> None:
 
 
 def test_decode_reads_only_the_experts_a_batch_routes_to() -> None:
-    # 1 request of a 440B MoE with 76B active reads 76B weights; 64 requests read all 440B
+    # a 440B mixture with 76B active: one request reads its 76B; with tokens routed evenly each
+    # weight escapes all 64 requests with probability (1 − 76/440)^64 ≈ 5.6e-6: nearly all
     kv = 0.0
     one = serving.decode_bytes(440e9, 76e9, 1, 2, 1000, 500, kv)
     many = serving.decode_bytes(440e9, 76e9, 64, 2, 1000, 500, kv)
-    assert one == 76e9 * 2 and many == 440e9 * 2
+    assert one == pytest.approx(76e9 * 2)
+    assert many == pytest.approx(440e9 * 2 * (1 - (1 - 76 / 440) ** 64))
+    assert 0.99999 * 440e9 * 2 < many < 440e9 * 2
+    # two tokens of a 10-in-100 mixture share a weight with probability 0.1 × 0.1: they read
+    # 100 × (1 − 0.9²) = 19, not 20; a dense model reads all its weights at any batch
+    assert serving.decode_bytes(100, 10, 2, 1, 0, 0, kv) == pytest.approx(19)
+    assert serving.decode_bytes(100, 100, 3, 1, 0, 0, kv) == pytest.approx(100)
+    # a dense model's size and active size are drawn apart: an active draw above the total
+    # reads the total, not a negative share raised to the batch
+    assert serving.decode_bytes(100, 110, 256, 1, 0, 0, kv) == pytest.approx(100)
     samples = serving.decode_bytes(440e9, np.array([44e9, 132e9]), 4, 1, 0, 0, kv)
-    assert list(samples) == [176e9, 440e9]
+    assert list(samples) == pytest.approx([440e9 * (1 - 0.9**4), 440e9 * (1 - 0.7**4)])
 
 
 def test_the_replica_meets_the_latency_target_on_the_fewest_gpu_seconds() -> None:

@@ -100,10 +100,13 @@ def decode_bytes(
     tokens_out: Q,
     kv_bytes_per_token: Q,
 ) -> Q:
-    """Bytes one decode step reads = the weights the batch activates, min(N_total, batch ·
-    N_active) × bytes per weight (a mixture of experts reads only the experts its tokens route
-    to), + the batch's KV cache at mean context, batch × (tokens in + tokens out / 2) × KV bytes."""
-    weights = np.minimum(params, batch * active_params) * weight_bytes
+    """Bytes one decode step reads = the weights the batch activates, N_total × (1 − (1 −
+    N_active/N_total)^batch) × bytes per weight (each token reads N_active, routed evenly: a
+    mixture of experts reads only the experts its tokens route to, some shared between tokens;
+    a dense model reads all), + the batch's KV cache at mean context, batch × (tokens in +
+    tokens out / 2) × KV bytes."""
+    share = np.minimum(1.0, active_params / params)  # a dense model's two draws may cross
+    weights = params * (1 - (1 - share) ** batch) * weight_bytes
     return weights + batch * (tokens_in + tokens_out / 2) * kv_bytes_per_token
 
 
