@@ -167,6 +167,20 @@ def test_propagate_central_and_range() -> None:
     assert propagate(chain, {"a": 10.0, "b": 3.0}, spreads, 0, 0)["double"] == (20.0, 20.0, 20.0)
 
 
+def test_an_output_some_draws_cannot_give_is_left_out_not_a_crash() -> None:
+    def chain(x: dict[str, object]) -> dict[str, object]:
+        a = x["a"]
+        out = {"a": a}
+        if bool(np.all(np.asarray(a) < 2)):  # defined only where every a is below 2
+            out["inverse"] = 1 / (2 - a)  # type: ignore[operator]
+        return out
+
+    spreads = {"a": Spread(1.0, 0.5, 3.0)}  # some draws pass 2
+    result = propagate(chain, {"a": 1.0}, spreads, 1_000, 0)
+    assert "inverse" not in result and result["a"][0] == 1.0
+    assert propagate(chain, {"a": 1.0}, spreads, 0, 0)["inverse"] == (1.0, 1.0, 1.0)
+
+
 def test_central_path_equals_the_bills_central_values() -> None:
     run = TrainingRun(model="llama-3.1-405b", location="US")
     values = central(run)

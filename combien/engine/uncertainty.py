@@ -93,12 +93,15 @@ def propagate(
 ) -> dict[str, tuple[float, float, float]]:
     """Every output of `chain` as (value at the central inputs, P5, P95 over `samples` draws).
 
-    With `samples` 0 the chain runs once, at the central inputs, and P5 = P95 = the value.
+    With `samples` 0 the chain runs once, at the central inputs, and P5 = P95 = the value. An
+    output that some draws do not give (a share of water per litre where a draw uses none) has
+    no range over the draws: it is left out, as the chain leaves out what it cannot compute.
     """
     point = chain(central)
     if samples == 0:
         return {k: (float(v), float(v), float(v)) for k, v in point.items()}
     drawn = chain({**central, **draw(dict(spreads), samples, seed)})
+    point = {k: v for k, v in point.items() if k in drawn}
     varying = [k for k in point if np.ndim(drawn[k]) > 0]
     result = {
         k: (float(point[k]), float(drawn[k]), float(drawn[k])) for k in point if k not in varying
