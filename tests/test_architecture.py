@@ -3,6 +3,8 @@ precedence; one chain for training, serving and measured runs; one Monte Carlo d
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -165,6 +167,40 @@ def test_propagate_central_and_range() -> None:
     assert low == pytest.approx(10.0, rel=0.03) and high == pytest.approx(40.0, rel=0.03)
     assert result["fixed"] == (3.0, 3.0, 3.0)
     assert propagate(chain, {"a": 10.0, "b": 3.0}, spreads, 0, 0)["double"] == (20.0, 20.0, 20.0)
+
+
+def test_an_input_that_is_another_shares_its_draws() -> None:
+    # a dense model's active size is its size: drawn apart, the two would cross in a draw
+    def chain(x: dict[str, object]) -> dict[str, object]:
+        return {"gap": x["active"] - x["params"]}  # type: ignore[operator]
+
+    spreads = {"params": Spread(10.0, 5.0, 20.0)}
+    shared = propagate(chain, {"params": 10.0, "active": 10.0}, spreads, 1_000, 0,
+                       {"active": "params"})  # fmt: skip
+    assert shared["gap"] == (0.0, 0.0, 0.0)
+    apart = {**spreads, "active": Spread(10.0, 5.0, 20.0)}
+    _, low, high = propagate(chain, {"params": 10.0, "active": 10.0}, apart, 1_000, 0)["gap"]
+    assert low < -1 and high > 1
+
+
+def test_a_dense_estimate_draws_its_active_size_with_its_size() -> None:
+    from combien.resolve.serving import resolve_serving
+    from combien.resolve.spec import InferenceRun
+    from combien.results.evaluate import evaluate
+
+    resolved = resolve_serving(InferenceRun.parse({"model": "gpt-4o-mini"})).assumptions
+    assert resolved["active_params"] is resolved["params"]  # one assumption, two names
+    together = evaluate(resolved, samples=4_000, seed=0).lines["accelerator_energy_kwh"]
+    # the same range under another object: drawn apart, as before
+    values = dict(resolved.values)
+    values["active_params"] = dataclasses.replace(values["params"])
+    apart = evaluate(dataclasses.replace(resolved, values=values), samples=4_000, seed=0).lines
+    # a request's energy grows with both (weights read, FLOP): drawn together their spreads add,
+    # drawn apart they partly cancel and the range is too narrow
+    assert together.value == pytest.approx(apart["accelerator_energy_kwh"].value)
+    assert together.high / together.low > 1.1 * (
+        apart["accelerator_energy_kwh"].high / apart["accelerator_energy_kwh"].low
+    )
 
 
 def test_an_output_some_draws_cannot_give_is_left_out_not_a_crash() -> None:

@@ -90,8 +90,10 @@ def propagate(
     spreads: Mapping[str, Spread],
     samples: int,
     seed: int,
+    same: Mapping[str, str] | None = None,
 ) -> dict[str, tuple[float, float, float]]:
     """Every output of `chain` as (value at the central inputs, P5, P95 over `samples` draws).
+    `same` names inputs that take another's draws (name → the input it is), not their own.
 
     With `samples` 0 the chain runs once, at the central inputs, and P5 = P95 = the value. An
     output that some draws do not give (a share of water per litre where a draw uses none) has
@@ -100,7 +102,10 @@ def propagate(
     point = chain(central)
     if samples == 0:
         return {k: (float(v), float(v), float(v)) for k, v in point.items()}
-    drawn = chain({**central, **draw(dict(spreads), samples, seed)})
+    inputs = draw(dict(spreads), samples, seed)
+    for name, other in (same or {}).items():
+        inputs[name] = inputs[other]
+    drawn = chain({**central, **inputs})
     point = {k: v for k, v in point.items() if k in drawn}
     varying = [k for k in point if np.ndim(drawn[k]) > 0]
     result = {

@@ -22,12 +22,20 @@ class Evaluated:
 def evaluate(assumptions: Assumptions, *, samples: int, seed: int) -> Evaluated:
     """Run the chain once at the central inputs and over `samples` draws (0: central only,
     each line's range is then its value)."""
-    spreads = {
-        name: Spread(a.value, a.low, a.high, a.upper_bound)  # type: ignore[arg-type]
-        for name, a in assumptions.values.items()
-        if a.uncertain
-    }
-    result = propagate(chain, assumptions.central(), spreads, samples, seed)
+    spreads: dict[str, Spread] = {}
+    first: dict[
+        int, str
+    ] = {}  # an input that is another (a dense model's active size) shares its draws
+    same: dict[str, str] = {}
+    for name, a in assumptions.values.items():
+        if not a.uncertain:
+            continue
+        if id(a) in first:
+            same[name] = first[id(a)]
+            continue
+        first[id(a)] = name
+        spreads[name] = Spread(a.value, a.low, a.high, a.upper_bound)  # type: ignore[arg-type]
+    result = propagate(chain, assumptions.central(), spreads, samples, seed, same)
     return Evaluated(
         {k: v for k, (v, _, _) in result.items()},
         {k: Line(*triple) for k, triple in result.items()},
