@@ -6,18 +6,20 @@ traffic, the output length, the weight format — and compared, in the scope the
 measured (`gpu`: the accelerators; `node`: the server at the wall; `node+pue`: the facility),
 with the estimate's central value and 90% range.
 
-Two constants of the serving model, `decode_bw_efficiency` and `serving_power_fraction`, were
-calibrated on rows of that file (their `calibrates` column says which). A row that calibrated
-them is checked with both refitted without it (leave-one-out): the calibration, as a procedure,
-is rerun on the other rows, and the stored default moves by the ratio of the refit to the fit
-on every row. The procedure: the power fraction is the geometric mean of each row's measured
-average power per GPU ÷ TDP; the bandwidth efficiency is the one at which combien's output
-throughput matches the measured throughputs in geometric mean, the throughput timed as the
-estimate times a request: its prefill and its share of the decode steps. (A measured throughput
-includes the prefills of the benchmark's prompts; matching it with decode alone would count
-them twice in the estimate.)
+Constants of the serving model were calibrated on rows of that file (their `calibrates` column
+says which): the power line (`serving_power_fraction` memory-bound, `serving_power_fraction_compute`
+compute-bound) and the decode bandwidth efficiency — the default's, and an accelerator's own
+where `hardware.csv` holds one (`key`). A row that calibrated one is checked with it refitted
+without the row (leave-one-out): the calibration, as a procedure, is rerun on the other rows,
+and the stored value moves by the ratio of the refit to the fit on every row. The procedure:
+the bandwidth efficiency is the one at which combien's output throughput matches the measured
+throughputs in geometric mean, the throughput timed as the estimate times a request: its
+prefill and its share of the decode steps (a measured throughput includes the prefills of the
+benchmark's prompts; matching it with decode alone would count them twice in the estimate);
+the power line is the least-squares line of each row's measured average power per GPU ÷ TDP on
+its compute share, at that efficiency, read at share 0 and 1.
 
-The serving model's own error is a third calibrated constant, `serving_model_error`: a factor of
+The serving model's own error is one more calibrated constant, `serving_model_error`: a factor of
 central value 1 on the time a request holds its replica, whose 90% range widens the ranges to
 what the model's misses on these measurements call for. Its log-spread s is fitted on every
 checkable row by matching moments: s² = mean(r²) − mean(σ²), with r the log of the central
