@@ -294,7 +294,8 @@ INPUTS = _fields(
           "Share of input tokens served from a prompt (KV) cache, not prefilled, 0–1 (default 0).",
           SERVING, "non_negative", maximum=1),
     # scale-up domains hold 8–576 accelerators; 1e5 would be a whole large cluster per replica
-    Field("gpus", "count", "whole", "Accelerators per replica (default: from memory).", SERVING,
+    Field("gpus", "count", "whole",
+          "Accelerators per replica (default: from memory and the latency targets).", SERVING,
           "positive", maximum=1e5, smallest=1),
     # continuous batching runs up to a few thousand requests at once; an average may be below 1
     Field("batch", "requests", "number", "Concurrent requests per replica.", SERVING, "positive",

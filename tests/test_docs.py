@@ -245,7 +245,7 @@ def _infer_70b(cli: Any, args: list[str]) -> None:
     assert step_ms(256, 8) <= 40 and gpu_seconds(256, 8) < gpu_seconds(128, 4)
     memory_gb = (70e9 * 2 + 256 * 1500 * kv) / 1e9
     assert "256 at a time per replica" in out
-    assert f"8 × h100-sxm per replica ({memory_gb:.0f} GB)" in out
+    assert f"8 × h100-sxm per replica ({memory_gb:.0f} GB; 4 would hold it, 8 meet" in out
     assert "for 8.64M requests/day" in out  # 100 requests/s × 86,400 s
 
 

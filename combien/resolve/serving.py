@@ -262,8 +262,11 @@ def sized_replica(
     kv = kv_per_token(r, r.values["params"].value, r.values["active_params"].value)
     chosen = replica.shape(r, hw, kv)
     counts = replica.fleet(r, chosen, requests_per_day)
+    usable = catalog.default("gpu_memory_usable_fraction").value
     return {
         "gpus_per_replica": chosen.gpus,
+        # what the replica's memory alone needs (fewer than its GPUs: more were taken for speed)
+        "gpus_for_memory": equations.replica_gpus(chosen.memory_gb, hw.memory_gb, usable),
         "batch": chosen.batch,
         "replica_memory_gb": chosen.memory_gb,
         "decode_step_ms": chosen.step_s / replica.MILLISECONDS,

@@ -164,9 +164,15 @@ class InferenceBill:
         if requests:
             parts.append(requests)
         if "gpus_per_replica" in s:
+            held = s.get("gpus_for_memory")
+            speed = (
+                f"; {held} would hold it, {s['gpus_per_replica']} meet the latency target"
+                if isinstance(held, int) and held < int(s["gpus_per_replica"] or 0)
+                else ""
+            )
             parts.append(
                 f"{s['gpus_per_replica']} × {s['hardware']} per replica "
-                f"({float(s['replica_memory_gb'] or 0):,.0f} GB)"
+                f"({float(s['replica_memory_gb'] or 0):,.0f} GB{speed})"
             )
         if "tokens_per_s_per_replica" in s:
             parts.append(
