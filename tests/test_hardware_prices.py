@@ -18,6 +18,10 @@ def test_a_price_observed_after_the_start_is_never_chosen_over_one_before() -> N
     # takes the card, the only price then known, not the later server price.
     assert _chosen("a100-80gb", "2020-09-01") == [("2020-07-01", "unit", 17500.0)]
     assert _chosen("a100-80gb", "2022-01-01") == [("2021-06-30", "server", 37500.0)]
+    # a server price observed before the start beats a later card price (Epoch AI's
+    # find_gpu_acquisition_price prefers DGX prices): an A100 40GB run of 2023 takes the
+    # 2020-05 DGX share, depreciated from then, not the 2022-07 card price × 1.66
+    assert _chosen("a100-40gb", "2023-01-01") == [("2020-05-21", "server", 24875.0)]
 
 
 def test_before_any_observation_the_first_is_taken_and_a_shared_date_prefers_the_server() -> None:

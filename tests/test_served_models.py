@@ -139,6 +139,27 @@ def test_the_replica_meets_the_latency_target_on_the_fewest_gpu_seconds() -> Non
     assert default.inputs["ttft_ms"].value == 450
 
 
+def test_light_traffic_keeps_the_replica_its_memory_needs() -> None:
+    # without traffic the replicas are busy: 405B takes 32 H100 to run batch 256 within 40 ms;
+    # at 1,000 requests a day no batch fills, and the 16 its memory needs serve it on one fleet
+    # of 16 instead of 32
+    busy = infer(model="llama-3.1-405b", hardware="h100-sxm", samples=100)
+    light = infer(model="llama-3.1-405b", hardware="h100-sxm", requests_per_day=1000, samples=100)
+    assert busy.serving["gpus_per_replica"] == 32 and busy.serving["gpus_for_memory"] == 16
+    assert light.serving["gpus_per_replica"] == 16 and light.serving["gpus_total"] == 16
+    # an 8B model on one A100 at 100 requests a day: one GPU per replica on one 8-GPU server
+    small = infer(model="llama-3.1-8b", hardware="a100-80gb", requests_per_day=100, samples=100)
+    assert small.serving["gpus_per_replica"] == 1 and small.serving["gpus_total"] == 8
+
+
+def test_the_users_gpus_are_not_said_to_be_derived() -> None:
+    given = infer(model="llama-3.1-70b", gpus=8, samples=100)
+    assert given.serving["gpus_for_memory"] == 4  # a fact of the memory, kept in the JSON
+    assert "would hold it" not in given.setup_text()
+    derived = infer(model="llama-3.1-70b", rps=100, samples=100)
+    assert "4 would hold it, 8 meet the latency target" in derived.setup_text()
+
+
 def test_light_traffic_pays_for_idle_servers() -> None:
     # one request a second to an 8B model: one 1-GPU replica, on a whole 8-GPU server
     bill = infer(model="llama-3.1-8b", rps=1, samples=100)

@@ -19,7 +19,7 @@ import combien
 from combien.data import catalog
 from combien.engine.chain import request_compute_share
 from combien.engine.serving import busy_power_fraction
-from combien.errors import InputError
+from combien.errors import DataError, InputError
 from combien.field import validate
 from combien.serving import calibration
 from combien.serving.infer import infer
@@ -154,6 +154,27 @@ def test_a_b200_row_is_refitted_on_the_other_b200_rows_only() -> None:
     assert fitted == {"decode_bw_efficiency": pytest.approx(0.34 * alone / everything)}
     # the H100 rows do not weigh in it
     assert calibration.fit([*b200, row])["decode_bw_efficiency@b200"] == pytest.approx(everything)
+
+
+def test_a_row_alone_in_its_calibration_is_set_aside_not_a_crash() -> None:
+    rows = calibration.calibration_rows()
+    h100 = [r for r in rows if r.hardware == "h100-sxm"]
+    lone = next(r for r in rows if r.hardware == "b200")
+    with pytest.raises(DataError, match="only row calibrating decode_bw_efficiency@b200"):
+        calibration.left_out(lone, [*h100, lone])
+    done, aside = calibration.checks([*h100, lone])
+    assert [c.case for c in done] == [r.id for r in h100]
+    assert aside == [
+        (
+            lone.id,
+            f"combien cannot serve it: {lone.id} is the only row "
+            "calibrating decode_bw_efficiency@b200: it cannot be checked leave-one-out",
+        )
+    ]
+    # a row calibrating one end of the power line only is a data error
+    half = h100[0].replace(calibrates=("serving_power_fraction",))
+    with pytest.raises(DataError, match="one end of the power line"):
+        calibration.left_out(half, [half, *h100[1:]])
 
 
 def test_model_error_is_fitted_on_the_residuals_and_left_out_per_row() -> None:

@@ -576,14 +576,15 @@ def _price_observations() -> dict[str, tuple[PriceObservation, ...]]:
 
 
 def prices_at(hardware_id: str, day: str) -> tuple[PriceObservation, ...]:
-    """The purchase prices of a chip observed on the latest date on or before `day`
-    (YYYY-MM-DD), else on the earliest date after it; () if none was observed. The date comes
-    first: among the observations on or before `day` (or, if none, after it), prices of
-    servers (a system's price per accelerator) are preferred to prices of the card alone."""
+    """The purchase prices of a chip observed before `day` (YYYY-MM-DD): among those observed on
+    or before it (else those of the earliest date after it), the latest server prices (a
+    system's price per accelerator), else the latest card prices; () if none was observed. A
+    server price observed before the start beats a later card price, as Epoch AI's
+    `find_gpu_acquisition_price` prefers DGX prices: a card price becomes a server price only
+    through a rough multiplier, an older price through the depreciation the bill applies."""
     every = _price_observations().get(hardware_id, ())
     before = [o for o in every if o.date <= day]
-    first = every[0].date if every else None
-    pool = before or [o for o in every if o.date == first]
+    pool = before or [o for o in every if every and o.date == every[0].date]
     seen = [o for o in pool if o.basis == "server"] or pool
     return tuple(o for o in seen if o.date == seen[-1].date) if seen else ()
 

@@ -90,7 +90,12 @@ class Timing:
                      self.prefill_s(gpus))  # fmt: skip
 
 
-def shape(r: Resolver[InferenceRun], hw: catalog.Hardware, kv: float) -> Shape:
+def shape(
+    r: Resolver[InferenceRun],
+    hw: catalog.Hardware,
+    kv: float,
+    requests_per_day: float | None = None,
+) -> Shape:
     """The replica's batch and accelerators, recorded as inputs with their origin."""
     timing = Timing(r, kv)
     if r.spec.batch is not None:
@@ -100,7 +105,7 @@ def shape(r: Resolver[InferenceRun], hw: catalog.Hardware, kv: float) -> Shape:
         return timing.shape(batch, gpus)
     if r.spec.gpus is not None:
         _check_weights_fit(r, hw, r.spec.gpus)
-    chosen = latency_bound(r, hw, timing)
+    chosen = latency_bound(r, hw, timing, requests_per_day)
     r.put(
         "batch",
         chosen.batch,
@@ -124,11 +129,17 @@ def shape(r: Resolver[InferenceRun], hw: catalog.Hardware, kv: float) -> Shape:
     return chosen
 
 
-def latency_bound(r: Resolver[InferenceRun], hw: catalog.Hardware, timing: Timing) -> Shape:
-    """The replica that serves a request on the fewest accelerator-seconds while meeting the
-    latency targets: for each power-of-two batch, the fewest GPUs (from those its memory needs,
-    doubling up to `max_gpus_per_replica`) whose decode step and prefill meet them — more GPUs
-    shorten the step when a replica's memory alone would be too slow (an error if none does)."""
+def latency_bound(
+    r: Resolver[InferenceRun],
+    hw: catalog.Hardware,
+    timing: Timing,
+    requests_per_day: float | None = None,
+) -> Shape:
+    """The replica that serves the traffic on the fewest accelerators while meeting the latency
+    targets: for each power-of-two batch, the fewest GPUs (from those its memory needs, doubling
+    up to `max_gpus_per_replica`) whose decode step and prefill meet them — more GPUs shorten
+    the step when a replica's memory alone would be too slow — scored by `_provisioned` (an
+    error if none meets them)."""
     for name, row, field in (("tpot_ms", "serving_tpot_ms", r.spec.tpot_ms),
                              ("ttft_ms", "serving_ttft_ms", r.spec.ttft_ms)):  # fmt: skip
         if field is not None:
@@ -151,8 +162,8 @@ def latency_bound(r: Resolver[InferenceRun], hw: catalog.Hardware, timing: Timin
             if batch == 1:  # the fastest replica: batch 1 on the most GPUs tried
                 fastest = candidate
             if candidate.step_s <= tpot_s and candidate.prefill_s <= ttft_s:
-                cost = gpus * candidate.replica_s(tokens_out)
-                if best is None or cost <= best.gpus * best.replica_s(tokens_out):
+                cost = _provisioned(r, candidate, tokens_out, requests_per_day)
+                if best is None or cost <= _provisioned(r, best, tokens_out, requests_per_day):
                     best = candidate
                 break  # more GPUs at this batch: about as many GPU-seconds, a larger replica
         batch *= 2
@@ -173,6 +184,25 @@ def latency_bound(r: Resolver[InferenceRun], hw: catalog.Hardware, timing: Timin
         "--gpus or --batch",
         field="tpot_ms",
     )
+
+
+def _provisioned(
+    r: Resolver[InferenceRun], candidate: Shape, tokens_out: float, requests_per_day: float | None
+) -> tuple[float, float, float]:
+    """What a replica costs the traffic, to compare replicas: (accelerators provisioned for
+    the peak in whole servers, GPUs per replica, busy GPU-seconds per request); without
+    traffic, the replicas are taken as busy and only the GPU-seconds count. A larger batch
+    saves GPU-seconds only where the traffic fills it: where it does not, the fleet is the same
+    and the smaller replica is kept."""
+    busy = candidate.gpus * candidate.replica_s(tokens_out)
+    if requests_per_day is None:
+        return (0.0, 0.0, busy)
+    peak = r.spec.peak_to_mean or _default("serving_peak_to_mean")
+    rps = requests_per_day / SECONDS_PER_DAY * (1.0 if r.spec.utilisation else peak)
+    replicas = max(1, math.ceil(rps * candidate.replica_s(tokens_out) / (r.spec.utilisation or 1)))
+    per_server = int(_default("gpus_per_server"))
+    gpus = replicas * candidate.gpus
+    return (max(math.ceil(gpus / per_server) * per_server, gpus), candidate.gpus, busy)
 
 
 def _sizes(r: Resolver[InferenceRun], least: int) -> list[int]:

@@ -260,7 +260,7 @@ def sized_replica(
         weight_bytes, "B/parameter", f"{precision} weights (by definition of the format)", DERIVED
     )
     kv = kv_per_token(r, r.values["params"].value, r.values["active_params"].value)
-    chosen = replica.shape(r, hw, kv)
+    chosen = replica.shape(r, hw, kv, requests_per_day)
     counts = replica.fleet(r, chosen, requests_per_day)
     usable = catalog.default("gpu_memory_usable_fraction").value
     return {

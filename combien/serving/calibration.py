@@ -233,9 +233,20 @@ def left_out(
     """The calibrated values refitted without `row`: each stored value × fit(others) ÷
     fit(all), for the values the row calibrated (`everything`: fit(rows), if already made)."""
     mine = {name: key(name, row) for name in FITTED if name in row.calibrates}
+    if (POWER in mine) != (POWER_COMPUTE in mine):  # the power line's two ends, fitted together
+        raise DataError(
+            f"inference_measurements.csv: {row.id} calibrates one end of the power line"
+        )
     others = [r for r in rows if r.id != row.id]
     everything = everything or fit(rows)
-    without = fit(others, only=set(mine.values()))
+    try:
+        without = fit(others, only=set(mine.values()))
+    except ValueError:  # no other row left to fit on
+        without = {}
+    alone = [k for k in mine.values() if k not in without]
+    if alone:
+        raise DataError(f"{row.id} is the only row calibrating {', '.join(alone)}: it cannot be "
+                        "checked leave-one-out")  # fmt: skip
     return {name: stored(k) * without[k] / everything[k] for name, k in mine.items()}
 
 

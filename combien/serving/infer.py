@@ -165,9 +165,12 @@ class InferenceBill:
             parts.append(requests)
         if "gpus_per_replica" in s:
             held = s.get("gpus_for_memory")
+            gpus = self.inputs.get("gpus")
             speed = (
                 f"; {held} would hold it, {s['gpus_per_replica']} meet the latency target"
-                if isinstance(held, int) and held < int(s["gpus_per_replica"] or 0)
+                if isinstance(held, int)
+                and held < int(s["gpus_per_replica"] or 0)
+                and (gpus is None or gpus.origin != "user")  # the user's GPUs are not derived
                 else ""
             )
             parts.append(
