@@ -584,7 +584,7 @@ def prices_at(hardware_id: str, day: str) -> tuple[PriceObservation, ...]:
     through a rough multiplier, an older price through the depreciation the bill applies."""
     every = _price_observations().get(hardware_id, ())
     before = [o for o in every if o.date <= day]
-    pool = before or [o for o in every if every and o.date == every[0].date]
+    pool = before or [o for o in every if o.date == every[0].date]
     seen = [o for o in pool if o.basis == "server"] or pool
     return tuple(o for o in seen if o.date == seen[-1].date) if seen else ()
 

@@ -90,7 +90,11 @@ def _serving_time(x: Inputs, out: Outputs) -> None:
     included) and the accelerators' energy, busy and idle."""
     if "kv_bytes_per_token" not in x:
         return
-    replica_s = request_replica_s(x) * x["serving_model_error"]
+    prefill, step, compute = _request_times(x)  # once: arrays of every draw
+    replica_s = (
+        serving.request_replica_s(prefill, step, x["tokens_out"], x["batch"])
+        * x["serving_model_error"]
+    )
     out["replica_s"] = replica_s
     out["tokens_per_s"] = x["tokens_out"] / replica_s
     busy_h = serving.busy_gpu_hours(x["gpus"], replica_s)
@@ -100,7 +104,7 @@ def _serving_time(x: Inputs, out: Outputs) -> None:
         busy_w = energy.average_chip_power_w(
             x["tdp_w"],
             serving.busy_power_fraction(
-                request_compute_share(x),
+                serving.compute_share(prefill, compute, step, x["tokens_out"], x["batch"]),
                 x["serving_power_fraction"],
                 x["serving_power_fraction_compute"],
             ),

@@ -72,9 +72,8 @@ def percentiles_5_95(stack: np.ndarray, *, own: bool = False) -> tuple[np.ndarra
     (numpy's default method), from one sort of the whole stack (in place if the caller gives
     the stack away: `own`, which saves a copy of it)."""
     n = stack.shape[1]
-    ordered = stack if own else np.sort(stack, axis=1)
-    if own:
-        ordered.sort(axis=1)
+    ordered = stack if own else stack.copy()
+    ordered.sort(axis=1)
     out = []
     for q in (0.05, 0.95):
         rank = q * (n - 1)

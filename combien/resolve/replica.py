@@ -197,12 +197,29 @@ def _provisioned(
     busy = candidate.gpus * candidate.replica_s(tokens_out)
     if requests_per_day is None:
         return (0.0, 0.0, busy)
-    peak = r.spec.peak_to_mean or _default("serving_peak_to_mean")
-    rps = requests_per_day / SECONDS_PER_DAY * (1.0 if r.spec.utilisation else peak)
-    replicas = max(1, math.ceil(rps * candidate.replica_s(tokens_out) / (r.spec.utilisation or 1)))
+    _, provisioned = _sized(
+        candidate.gpus,
+        candidate.replica_s(tokens_out),
+        requests_per_day / SECONDS_PER_DAY,
+        r.spec.peak_to_mean or _default("serving_peak_to_mean"),
+        r.spec.utilisation,
+    )
+    return (provisioned, candidate.gpus, busy)
+
+
+def _sized(
+    gpus: int, replica_s: float, mean_rps: float, peak_to_mean: float, utilisation: float | None
+) -> tuple[int, int]:
+    """(replicas, accelerators provisioned) for a traffic: with a given utilisation, the
+    replicas it implies; else replicas for the peak, packed into whole servers of
+    `gpus_per_server`."""
+    if utilisation is not None:
+        replicas = max(1, math.ceil(mean_rps * replica_s / utilisation))
+        return replicas, replicas * gpus
+    replicas = max(1, math.ceil(mean_rps * peak_to_mean * replica_s))
     per_server = int(_default("gpus_per_server"))
-    gpus = replicas * candidate.gpus
-    return (max(math.ceil(gpus / per_server) * per_server, gpus), candidate.gpus, busy)
+    servers = math.ceil(replicas * gpus / per_server)
+    return replicas, max(servers * per_server, replicas * gpus)
 
 
 def _sizes(r: Resolver[InferenceRun], least: int) -> list[int]:
@@ -291,15 +308,13 @@ def fleet(
         r.values["peak_to_mean"] = default_assumption("serving_peak_to_mean")
     mean_rps = requests_per_day / SECONDS_PER_DAY
     replica_s = replica.replica_s(r.values["tokens_out"].value)
-    if "utilisation" in r.values:  # the user's: replicas follow from it
-        busy = r.values["utilisation"].value
-        replicas = max(1, math.ceil(mean_rps * replica_s / busy))
-        return _counts(replicas, replica.gpus, replicas * replica.gpus)
-    peak_rps = mean_rps * r.values["peak_to_mean"].value
-    replicas = max(1, math.ceil(peak_rps * replica_s))
+    given = r.values["utilisation"].value if "utilisation" in r.values else None
+    replicas, provisioned = _sized(
+        replica.gpus, replica_s, mean_rps, r.values["peak_to_mean"].value, given
+    )
+    if given is not None:  # the user's: replicas follow from it
+        return _counts(replicas, replica.gpus, provisioned)
     per_server = int(_default("gpus_per_server"))
-    servers = math.ceil(replicas * replica.gpus / per_server)
-    provisioned = max(servers * per_server, replicas * replica.gpus)
     utilisation = mean_rps * replica_s * replica.gpus / provisioned
     r.put(
         "utilisation",

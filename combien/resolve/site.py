@@ -389,13 +389,12 @@ def cloud_price(r: Resolver[Spec], hw: catalog.Hardware) -> None:
             f"no cloud price of {hw.id} observed before {after}: the first observed "
             "prices are used",
         )
-    period = (
-        "latest observed"
-        if start is None
-        else "first observed, after the start"
-        if after
-        else f"observed latest before the start {start.isoformat()[:7]}"
-    )
+    if start is None:
+        period = "latest observed"
+    elif after:
+        period = "first observed, after the start"
+    else:
+        period = f"observed latest before the start {start.isoformat()[:7]}"
     commitment = r.spec.commitment or "3y"
     chosen = [(p, v) for p in rows if (v := p.price(commitment)) is not None]
     if not chosen:

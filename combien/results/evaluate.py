@@ -22,10 +22,9 @@ class Evaluated:
 def evaluate(assumptions: Assumptions, *, samples: int, seed: int) -> Evaluated:
     """Run the chain once at the central inputs and over `samples` draws (0: central only,
     each line's range is then its value)."""
+    # an input that is another (a dense model's active size is its size) takes its draws
     spreads: dict[str, Spread] = {}
-    first: dict[
-        int, str
-    ] = {}  # an input that is another (a dense model's active size) shares its draws
+    first: dict[int, str] = {}
     same: dict[str, str] = {}
     for name, a in assumptions.values.items():
         if not a.uncertain:
