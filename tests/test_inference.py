@@ -59,27 +59,36 @@ def test_in_sample_fit_to_ml_energy_v3() -> None:
     were calibrated on, with those values as stored: in-sample, not a validation (`combien
     validate --serving` checks each row with the values refitted without it).
 
-    The ten Llama 3.1 rows on H100 calibrated the power line and the H100 bandwidth
-    efficiency: each lies inside combien's 90% range, the central value within 0.75-1.25×.
-    The 48 rows on B200 calibrated B200's own bandwidth efficiency, which matches their
-    throughputs in geometric mean: their energies are matched within 5% in the median, and all
-    but the two Nemotron Nano rows at batch 256 (hybrid Mamba layers: 0.35 and 0.49×) lie
-    inside the range.
+    The 94 rows calibrated the engine time per token and each chip's bandwidth efficiency
+    (the H100 rows the default's, the ten Llama 3.1 rows on H100 the power line too), which
+    match the throughputs in geometric mean: the B200 energies are matched in the median, the
+    H100 ones 11% high (the power line, fitted on the Llama rows, runs above the others). 83
+    of the 94 lie inside the 90% range; the 11 outside are all of four kinds the model does
+    not describe: Qwen3-235B in fp8 (0.50-0.60×), Llama 4 Maverick in fp8 at batch 16 and 64
+    (1.65×), Nemotron Nano 9B's hybrid Mamba layers at batch 256 (0.55-0.60×), and Llama 3.1
+    70B at batch 1,024 (1.52×).
     """
     checks = _calibration_checks()
     h100 = [c for case, c in checks.items() if "-h100-" in case]
     b200 = [c for case, c in checks.items() if "-b200-" in case]
-    assert len(h100) == 10 and len(b200) == 48
-    for c in h100:
-        assert c.low <= c.published <= c.high, c.case
-        assert 0.75 < c.value / c.published < 1.25, c.case
-    ratios = sorted(c.value / c.published for c in b200)
-    assert statistics.median(ratios) == pytest.approx(1.0, abs=0.05)
-    outside = sorted(c.case for c in b200 if not c.low <= c.published <= c.high)
-    assert outside == [
-        "mlenergy-v3-nvidia-nemotron-nano-12b-v2-b200-x1-bs256",
-        "mlenergy-v3-nvidia-nemotron-nano-9b-v2-b200-x1-bs256",
-    ]
+    assert len(h100) == 46 and len(b200) == 48
+    median = {
+        n: statistics.median(c.value / c.published for c in g)
+        for n, g in (("h100", h100), ("b200", b200))
+    }
+    assert median["b200"] == pytest.approx(1.0, abs=0.03)
+    assert median["h100"] == pytest.approx(1.11, abs=0.03)
+    llama = [c for case, c in checks.items() if "llama-3.1-" in case and "-h100-" in case]
+    assert len(llama) == 10 and all(0.8 < c.value / c.published < 1.55 for c in llama)
+    outside = sorted(c.case for c in checks.values() if not c.low <= c.published <= c.high)
+    assert len(outside) == 11
+    kinds = (
+        "qwen3-235b-a22b-2507-fp8",
+        "maverick-17b-128e-fp8",
+        "nemotron-nano-9b",
+        "70b-h100-bs1024",
+    )
+    assert all(any(k in case for k in kinds) for case in outside), outside
 
 
 def test_traffic_fleet_and_scaling() -> None:
@@ -93,8 +102,8 @@ def test_traffic_fleet_and_scaling() -> None:
         assert data["per_year"][key]["value"] == pytest.approx(per_day[key]["value"] * 365.25)
     serving = data["serving"]
     # 141 GB of bf16 weights + KV fit on 4 × 80 GB, but 8 meet the 40 ms per token target at
-    # batch 256 on fewer GPU-seconds per request (tests/test_docs.py works it out)
-    assert serving["gpus_per_replica"] == 8 and serving["batch"] == 256
+    # batch 128 on fewer GPU-seconds per request (tests/test_docs.py works it out)
+    assert serving["gpus_per_replica"] == 8 and serving["batch"] == 128
     assert serving["gpus_for_memory"] == 4
     assert serving["gpus_total"] == serving["replicas"] * 8
     needed = 100 * serving["replica_seconds_per_request"]
@@ -113,7 +122,10 @@ def test_moe_and_presets() -> None:
     assert moe.inputs["active_params"].value == pytest.approx(12.9e9)
     assert moe.per_request["energy_kwh"].value < dense.per_request["energy_kwh"].value
     deepseek = infer(model="deepseek-v3", hardware="h200", precision="fp8")
-    assert deepseek.serving["gpus_per_replica"] == 8  # 671 GB of fp8 weights on 141 GB GPUs
+    assert deepseek.serving["gpus_for_memory"] == 8  # 671 GB of fp8 weights on 141 GB GPUs
+    # ... and 16 run batch 256 within the 40 ms per token target
+    assert deepseek.serving["gpus_per_replica"] == 16 and deepseek.inputs["batch"].value == 256
+    assert deepseek.serving["decode_step_ms"] <= 40
 
 
 # (arguments, the problem, the hint the message gives)

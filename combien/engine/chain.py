@@ -61,6 +61,7 @@ def _request_times(x: Inputs) -> tuple[Any, Any, Any]:
     step_memory = serving.decode_memory_s(
         decode_read_bytes(x), x["gpus"], x["bandwidth_bps"], x["decode_bw_efficiency"]
     )
+    step_engine = serving.decode_overhead_s(x["batch"], x["serving_token_overhead_s"])
     prefill = serving.prefill_s(
         x["active_params"],
         serving.prefilled_tokens(x["tokens_in"], x["cached_share"]),
@@ -68,7 +69,7 @@ def _request_times(x: Inputs) -> tuple[Any, Any, Any]:
         x["peak_flops"],
         x["prefill_mfu"],
     )
-    return prefill, step_memory + step_compute, step_compute
+    return prefill, step_memory + step_compute + step_engine, step_compute
 
 
 def request_replica_s(x: Inputs) -> Any:

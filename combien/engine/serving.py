@@ -60,28 +60,42 @@ def decode_compute_s(flop_per_step: Q, gpus: Q, peak_flops: Q, decode_mfu: Q) ->
     return flop_per_step / (gpus * peak_flops * decode_mfu)
 
 
+def decode_overhead_s(batch: Q, token_overhead_s: Q) -> Q:
+    """Serving-engine time of one decode step (s) = batch × the engine's time per sequence and
+    step (scheduling, sampling, detokenisation on the host), during which the accelerators
+    neither read nor compute."""
+    return batch * token_overhead_s
+
+
 def decode_step_s(
     bytes_per_step: Q,
     flop_per_step: Q,
+    batch: Q,
     gpus: Q,
     bandwidth_bps: Q,
     bw_efficiency: Q,
     peak_flops: Q,
     decode_mfu: Q,
+    token_overhead_s: Q,
 ) -> Q:
-    """One decode step for the whole batch (s) = memory time + compute time.
+    """One decode step for the whole batch (s) = memory time + compute time + engine time.
 
-    The two are added, not overlapped: the ML.ENERGY measurements on H100 (batch 16 to 512)
-    fit the sum, not the roofline maximum.
+    The three are added, not overlapped: the ML.ENERGY measurements on H100 and B200 (batch 16
+    to 1,024) fit the sum, not the roofline maximum, and fall below the memory and compute
+    times alone most where the batch is large and the model small — where the engine's time per
+    sequence weighs most.
     """
-    return decode_memory_s(bytes_per_step, gpus, bandwidth_bps, bw_efficiency) + (
-        decode_compute_s(flop_per_step, gpus, peak_flops, decode_mfu)
+    return (
+        decode_memory_s(bytes_per_step, gpus, bandwidth_bps, bw_efficiency)
+        + decode_compute_s(flop_per_step, gpus, peak_flops, decode_mfu)
+        + decode_overhead_s(batch, token_overhead_s)
     )
 
 
 def compute_share(prefill: Q, compute: Q, step: Q, tokens_out: Q, batch: Q) -> Q:
-    """Share of a request's replica time spent computing, not reading memory = (prefill +
-    tokens out × decode compute time / batch) ÷ (prefill + tokens out × step time / batch)."""
+    """Share of a request's replica time spent computing, not reading memory nor waiting on the
+    engine = (prefill + tokens out × decode compute time / batch) ÷ (prefill + tokens out ×
+    step time / batch)."""
     return (prefill + tokens_out * compute / batch) / (prefill + tokens_out * step / batch)
 
 

@@ -282,8 +282,8 @@ SERVING_QUANTITIES = (
 )
 SERVING_NOTE = (
     "out of sample: energy per output token (per request where only that is published), "
-    "the values calibrated on ML.ENERGY (the decode bandwidth efficiency of H100 and of B200, "
-    "the power line) refitted without each calibration row; "
+    "the values calibrated on ML.ENERGY (the engine's time per sequence, the decode bandwidth "
+    "efficiency of H100 and of B200, the power line) refitted without each calibration row; "
     "width = high ÷ low"
 )
 

@@ -69,11 +69,13 @@ class Timing:
             equations.decode_step_s(
                 read,
                 flop,
+                batch,
                 gpus,
                 x["bandwidth_bps"],
                 x["decode_bw_efficiency"],
                 x["peak_flops"],
                 x["decode_mfu"],
+                x["serving_token_overhead_s"],
             )
         )
 

@@ -34,11 +34,12 @@ REQUEST_DEFAULTS = (
     ("tokens_out", "request_tokens_out", "tokens", None),
     ("cached_share", "request_cached_share", "fraction", 1.0),
 )
-#: method constants of the serving model, each a fraction of a peak
+#: method constants of the serving model: fractions of a peak, and the engine's time per token
 SERVING_CONSTANTS = (
     "prefill_mfu",
     "decode_mfu",
     "decode_bw_efficiency",
+    "serving_token_overhead_s",
     "serving_power_fraction",
     "serving_power_fraction_compute",
     "idle_power_fraction",

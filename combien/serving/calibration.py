@@ -7,17 +7,20 @@ measured (`gpu`: the accelerators; `node`: the server at the wall; `node+pue`: t
 with the estimate's central value and 90% range.
 
 Constants of the serving model were calibrated on rows of that file (their `calibrates` column
-says which): the power line (`serving_power_fraction` memory-bound, `serving_power_fraction_compute`
-compute-bound) and the decode bandwidth efficiency — the default's, and an accelerator's own
-where `hardware.csv` holds one (`key`). A row that calibrated one is checked with it refitted
-without the row (leave-one-out): the calibration, as a procedure, is rerun on the other rows,
-and the stored value moves by the ratio of the refit to the fit on every row. The procedure:
-the bandwidth efficiency is the one at which combien's output throughput matches the measured
-throughputs in geometric mean, the throughput timed as the estimate times a request: its
-prefill and its share of the decode steps (a measured throughput includes the prefills of the
-benchmark's prompts; matching it with decode alone would count them twice in the estimate);
-the power line is the least-squares line of each row's measured average power per GPU ÷ TDP on
-its compute share, at that efficiency, read at share 0 and 1.
+says which): the serving engine's time per sequence and decode step (`serving_token_overhead_s`),
+the decode bandwidth efficiency — the default's, and an accelerator's own where `hardware.csv`
+holds one (`key`) — and the power line (`serving_power_fraction` memory-bound,
+`serving_power_fraction_compute` compute-bound). A row that calibrated one is checked with it
+refitted without the row (leave-one-out): the calibration, as a procedure, is rerun on the
+other rows, and the stored value moves by the ratio of the refit to the fit on every row. The
+procedure: a request is timed as the estimate times it, its prefill and its share of the
+decode steps (a measured throughput includes the prefills of the benchmark's prompts;
+matching it with decode alone would count them twice in the estimate); at a given engine time,
+each bandwidth efficiency is the one at which combien's output throughput matches its rows'
+measured throughputs in geometric mean; the engine time is the one that, so matched, brings
+the throughputs closest to the measured (least squares in logs); the power line is the
+least-squares line of each row's measured average power per GPU ÷ TDP on its compute share, at
+those values, read at share 0 and 1.
 
 The serving model's own error is one more calibrated constant, `serving_model_error`: a factor of
 central value 1 on the time a request holds its replica, whose 90% range widens the ranges to
@@ -35,6 +38,8 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from combien.data import catalog
 from combien.engine.chain import request_compute_share, request_replica_s
 from combien.errors import CombienError, DataError
@@ -47,12 +52,15 @@ from combien.units import Z95
 #: the bill's line for each scope a publication measures
 SCOPES = {"gpu": "accelerator_energy_kwh", "node": "it_energy_kwh", "node+pue": "energy_kwh"}
 #: the defaults calibrated on measurements, in the order the procedure fits them
-POWER, POWER_COMPUTE, BANDWIDTH = (
+POWER, POWER_COMPUTE, BANDWIDTH, OVERHEAD = (
     "serving_power_fraction",
     "serving_power_fraction_compute",
     "decode_bw_efficiency",
+    "serving_token_overhead_s",
 )
-FITTED = (POWER, POWER_COMPUTE, BANDWIDTH)
+FITTED = (POWER, POWER_COMPUTE, BANDWIDTH, OVERHEAD)
+#: the largest engine time per token the calibration searches (s): 1 ms, 20× the fit
+OVERHEAD_MAX = 1e-3
 #: the default that carries the serving model's own error, fitted on the checks' residuals
 MODEL_ERROR = "serving_model_error"
 
@@ -139,11 +147,31 @@ def _central(row: catalog.InferenceMeasurement) -> dict[str, float]:
     return resolve_serving(spec(row)).assumptions.central()
 
 
-def _throughput(x: dict[str, float], efficiency: float) -> float:
-    """Output tokens per second of a replica serving its batch, as the estimate times a request
-    (its prefill and its share of the decode steps), at the resolved central inputs and the
-    bandwidth efficiency `efficiency`."""
-    return float(x["tokens_out"] / request_replica_s(x | {"decode_bw_efficiency": efficiency}))
+@functools.cache
+def _timing(row: catalog.InferenceMeasurement) -> tuple[float, float, float]:
+    """(a, b, tokens out) of a row's set-up: the replica-seconds a request holds, timed as the
+    estimate times it (its prefill and its share of the decode steps), are a + b ÷ bandwidth
+    efficiency + tokens out × engine time per token — exactly, the memory time being the only
+    term in the efficiency; read off at two efficiencies with no engine time."""
+    x = _central(row) | {OVERHEAD: 0.0}
+    whole, half = (float(request_replica_s(x | {BANDWIDTH: e})) for e in (1.0, 0.5))
+    return whole - (half - whole), half - whole, float(x["tokens_out"])
+
+
+class _Group:
+    """The timings of rows fitted together, as arrays (see `_timing`)."""
+
+    def __init__(self, rows: Sequence[catalog.InferenceMeasurement]) -> None:
+        a, b, tokens = zip(*(_timing(r) for r in rows), strict=True)
+        self.ids = [r.id for r in rows]
+        self.a, self.b, self.tokens = np.array(a), np.array(b), np.array(tokens)
+        self.measured = np.array([r.tokens_per_s or 1.0 for r in rows])
+
+    def log_gaps(self, efficiency: float, overhead: float) -> np.ndarray:
+        """Log of modelled ÷ measured output throughput of each row, at a bandwidth efficiency
+        and an engine time per token."""
+        seconds = self.a + self.b / efficiency + self.tokens * overhead
+        return np.log(self.tokens / seconds / self.measured)
 
 
 def key(name: str, row: catalog.InferenceMeasurement) -> str:
@@ -163,18 +191,19 @@ def stored(where: str) -> float:
 
 
 def _power_line(
-    rows: Sequence[catalog.InferenceMeasurement], efficiency: dict[str, float]
+    rows: Sequence[catalog.InferenceMeasurement], efficiency: dict[str, float], overhead: float
 ) -> tuple[float, float]:
     """(memory-bound, compute-bound) power fractions: the least-squares line of each row's
     measured power per GPU ÷ TDP on its compute share, the share at the bandwidth efficiency
-    `efficiency` gives its row's key."""
+    `efficiency` gives its row's key and the engine time per token `overhead`."""
     points = []
     for r in rows:
         hw = catalog.hardware().get(r.hardware or "")
         if not hw.tdp_w:  # a power fraction needs the TDP: a data error, said, not a NaN
             raise DataError(f"inference_measurements.csv: {r.id} calibrates on {hw.id}, no TDP")
         bandwidth = efficiency.get(key(BANDWIDTH, r)) or stored(key(BANDWIDTH, r))
-        share = float(request_compute_share(_central(r) | {BANDWIDTH: bandwidth}))
+        x = _central(r) | {BANDWIDTH: bandwidth, OVERHEAD: overhead}
+        share = float(request_compute_share(x))
         points.append((share, (r.power_w or 0.0) / (r.gpus or 1.0) / hw.tdp_w))
     mean_x = sum(x for x, _ in points) / len(points)
     mean_y = sum(y for _, y in points) / len(points)
@@ -185,44 +214,75 @@ def _power_line(
     return mean_y - slope * mean_x, mean_y + slope * (1 - mean_x)
 
 
-def _bandwidth_efficiency(rows: Sequence[catalog.InferenceMeasurement]) -> float:
-    """The efficiency at which the modelled throughputs match the measured in geometric mean."""
-    inputs = [(_central(r), r.tokens_per_s or 0.0) for r in rows]
-
-    def gap(efficiency: float) -> float:  # log of the geometric mean of modelled ÷ measured
-        ratios = [_throughput(x, efficiency) / t for x, t in inputs]
-        return sum(math.log(ratio) for ratio in ratios) / len(ratios)
-
-    low, high = 0.05, 2.0
+def _bandwidth_efficiency(group: _Group, overhead: float) -> float:
+    """The efficiency at which the modelled throughputs match the measured in geometric mean,
+    at an engine time per token."""
+    low, high = 0.02, 5.0
     for _ in range(40):  # the throughput grows with the efficiency: bisect in log space
         middle = math.sqrt(low * high)
-        low, high = (middle, high) if gap(middle) < 0 else (low, middle)
+        low, high = (middle, high) if group.log_gaps(middle, overhead).sum() < 0 else (low, middle)
     return math.sqrt(low * high)
+
+
+def _efficiencies(groups: dict[str, _Group], overhead: float) -> dict[str, float]:
+    """Each bandwidth group's efficiency at an engine time per token."""
+    return {k: _bandwidth_efficiency(g, overhead) for k, g in groups.items()}
+
+
+def _overhead(rows: Sequence[catalog.InferenceMeasurement], groups: dict[str, _Group]) -> float:
+    """The engine time per token that, with each bandwidth group's efficiency matched at it,
+    makes the modelled throughputs of `rows` closest to the measured (least squares in logs):
+    a golden-section search between 0 and `OVERHEAD_MAX`."""
+    ids = {r.id for r in rows}
+    mine = {k: np.array([i in ids for i in g.ids]) for k, g in groups.items()}
+
+    def misfit(overhead: float) -> float:
+        efficiency = _efficiencies(groups, overhead)
+        return sum(
+            float((g.log_gaps(efficiency[k], overhead)[mine[k]] ** 2).sum())
+            for k, g in groups.items()
+        )
+
+    golden = (math.sqrt(5) - 1) / 2
+    low, high = 0.0, OVERHEAD_MAX
+    left, right = high - golden * (high - low), low + golden * (high - low)
+    at_left, at_right = misfit(left), misfit(right)
+    for _ in range(36):
+        if at_left < at_right:
+            high, right, at_right = right, left, at_left
+            left = high - golden * (high - low)
+            at_left = misfit(left)
+        else:
+            low, left, at_left = left, right, at_right
+            right = low + golden * (high - low)
+            at_right = misfit(right)
+    return (low + high) / 2
 
 
 def fit(
     rows: Sequence[catalog.InferenceMeasurement], only: Collection[str] | None = None
 ) -> dict[str, float]:
     """The calibration procedure on `rows`, for each value they calibrate, keyed where it is
-    stored (`key`): the power fraction over the rows that calibrate it; each bandwidth
-    efficiency over its rows (the default's, or one accelerator's). `only`: these keys alone."""
+    stored (`key`): the engine time per token and, at it, each bandwidth efficiency over its
+    rows (the default's, or one accelerator's), then the power line over the rows that
+    calibrate it. `only`: these keys alone (the engine time is fitted with every bandwidth
+    group whichever is asked for: they are fitted together)."""
     groups: dict[str, list[catalog.InferenceMeasurement]] = {}
     for r in rows:
         if r.power_w and r.tokens_per_s and r.gpus and r.hardware:
             for name in FITTED:
-                where = key(name, r)
-                if name in r.calibrates and (only is None or where in only):
-                    groups.setdefault(where, []).append(r)
+                if name in r.calibrates:
+                    groups.setdefault(key(name, r), []).append(r)
     if not groups:
         raise ValueError("no row with a measured power and throughput to calibrate on")
-    out = {
-        where: _bandwidth_efficiency(group)
-        for where, group in groups.items()
-        if where.startswith(BANDWIDTH)
-    }
+    bandwidth = {k: _Group(g) for k, g in groups.items() if k.startswith(BANDWIDTH)}
+    overhead = _overhead(groups[OVERHEAD], bandwidth) if OVERHEAD in groups else stored(OVERHEAD)
+    out = _efficiencies(bandwidth, overhead)
+    if OVERHEAD in groups:
+        out[OVERHEAD] = overhead
     if POWER in groups:
-        out[POWER], out[POWER_COMPUTE] = _power_line(groups[POWER], out)
-    return out
+        out[POWER], out[POWER_COMPUTE] = _power_line(groups[POWER], out, overhead)
+    return {k: v for k, v in out.items() if only is None or k in only}
 
 
 def left_out(
