@@ -44,7 +44,8 @@ SECTOR = "sector"
 CONSTRAINTS = "constraints"
 
 PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32")
-WEIGHT_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
+WEIGHT_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4", "mxfp4")
+KV_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
 COMMITMENTS = ("on-demand", "1y", "3y")
 #: dates (--start) are read from this year, the first of the grid series (Ember's start at 2000),
 #: to a year ahead (a run being planned)
@@ -300,8 +301,11 @@ INPUTS = _fields(
     # continuous batching runs up to a few thousand requests at once; an average may be below 1
     Field("batch", "requests", "number", "Concurrent requests per replica.", SERVING, "positive",
           maximum=1e6, smallest=0.01),
-    Field("weight_precision", "", "choice", "Weights: bf16 (default), fp8, int8, int4.", SERVING,
-          choices=WEIGHT_PRECISIONS, key="precision"),
+    Field("weight_precision", "", "choice", "Weights: bf16 (default), fp8, int8, int4, mxfp4.",
+          SERVING, choices=WEIGHT_PRECISIONS, key="precision"),
+    Field("kv_precision", "", "choice",
+          "KV cache: bf16 (default, the engines' own), fp16, fp8, int8, int4.", SERVING,
+          choices=KV_PRECISIONS),
     # at least 0.01%: about nine seconds a day
     Field("utilisation", "fraction", "number", "Share of time replicas are busy, 0–1.", SERVING,
           "fraction", smallest=1e-4),

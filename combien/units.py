@@ -37,7 +37,12 @@ SECONDS_PER_DAY = 86_400.0
 KWH_PER_TWH = 1e9
 M3_PER_L = 1e-3
 #: bytes per parameter at a weight precision (by definition of the format)
-BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
+#: bytes per stored value of each format; mxfp4 (OCP Microscaling Formats v1.0): 4-bit E2M1
+#: elements in blocks of 32 sharing one 8-bit E8M0 scale, (32 × 4 + 8) / 32 = 4.25 bits
+BYTES_PER_PARAM = {
+    "fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5,
+    "mxfp4": 4.25 / 8,
+}  # fmt: skip
 
 _SUFFIX = {"": 1.0, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12, "P": 1e15}
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z]?)\s*$")

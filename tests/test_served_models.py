@@ -201,3 +201,35 @@ def test_a_product_name_is_served_as_its_default_model() -> None:
     assert "ChatGPT answers with gpt-5 by default since 2025-08-07" in said.message
     with pytest.raises(UnknownNameError, match="did you mean: chatgpt"):
         infer(model="chatgp")
+
+
+def test_the_kv_cache_precision_sets_its_bytes() -> None:
+    # Llama 3.1 70B: 2 × 80 layers × 8 KV heads × 128 values a token, 2 bytes each in bf16 (the
+    # engines' default), 1 in fp8; at batch 64 over 1,000 + 500 tokens the replica holds 140 GB
+    # of weights + 64 × 1,500 × those bytes
+    common = {"model": "llama-3.1-70b", "hardware": "h100-sxm", "gpus": 4, "batch": 64}
+    bf16, fp8 = (infer(kv_precision=p, samples=100, **common) for p in ("bf16", "fp8"))
+    assert bf16.serving["kv_cache_bytes_per_token"] == 2 * 80 * 8 * 128 * 2
+    assert fp8.serving["kv_cache_bytes_per_token"] == 2 * 80 * 8 * 128 * 1
+    assert infer(samples=100, **common).serving["kv_cache_bytes_per_token"] == 327_680
+    for bill, kv in ((bf16, 327_680), (fp8, 163_840)):
+        assert bill.serving["replica_memory_gb"] == pytest.approx((70e9 * 2 + 64 * 1500 * kv) / 1e9)
+    assert fp8.labels["kv_precision"] == "fp8"
+    # a smaller cache is read faster: less energy per request
+    per_request = [b.per_request["accelerator_energy_kwh"].value for b in (bf16, fp8)]
+    assert per_request[1] < per_request[0]
+    with pytest.raises(InputError, match="--kv-precision"):
+        infer(kv_precision="fp4", samples=100, **common)
+
+
+def test_mxfp4_weights_hold_gpt_oss_120b_on_one_80_gb_gpu() -> None:
+    # OCP Microscaling v1.0: 32 four-bit values share an 8-bit scale, 4.25 bits a weight. OpenAI's
+    # model card: gpt-oss-120b (117B parameters, MoE weights in MXFP4) runs within 80 GB
+    bill = infer(model="gpt-oss-120b", hardware="h100-sxm", precision="mxfp4", batch=16,
+                 samples=100)  # fmt: skip
+    assert bill.serving["weight_bytes_per_param"] == 4.25 / 8
+    weights_gb = 117e9 * 4.25 / 8 / 1e9  # 62.2 GB
+    assert weights_gb < bill.serving["replica_memory_gb"] <= 80 * 0.9  # usable share of 80 GB
+    assert bill.serving["gpus_for_memory"] == 1
+    bf16 = infer(model="gpt-oss-120b", hardware="h100-sxm", batch=16, samples=100)
+    assert bf16.serving["gpus_for_memory"] == 4  # 234 GB over 72 GB usable per GPU

@@ -297,12 +297,15 @@ def chip_efficiency(hw: catalog.Hardware, value: float, source: str) -> Assumpti
 def kv_per_token(r: Resolver[InferenceRun], params: float, active: float) -> float:
     """KV cache bytes per token: from the model's architecture (layers × KV heads × head size,
     grouped-query and latent attention included), else estimated from its size — for a mixture
-    of experts from its active parameters, which measure the attention layers' width."""
-    kv_bytes = BYTES_PER_PARAM["bf16"]
+    of experts from its active parameters, which measure the attention layers' width — at the
+    KV cache's precision (`--kv-precision`; bf16, the engines' default, when not given)."""
+    kv_precision = r.spec.kv_precision or "bf16"
+    r.labels["kv_precision"] = kv_precision
+    kv_bytes = BYTES_PER_PARAM[kv_precision]
     arch = catalog.architecture(r.preset.id) if r.preset else None
     if arch is not None and not r.spec.params:
         kv = equations.kv_bytes_per_token(arch.layers, arch.kv_heads, arch.head_dim, kv_bytes)
-        source = f"architectures:{arch.id} — {arch.source}"
+        source = f"architectures:{arch.id} × {kv_precision} ({kv_bytes:g} bytes) — {arch.source}"
         r.values["kv_bytes_per_token"] = Assumption(kv, "B/token", source, CATALOG)
         return kv
     ratio = catalog.default("kv_elements_per_param")
@@ -314,7 +317,10 @@ def kv_per_token(r: Resolver[InferenceRun], params: float, active: float) -> flo
         f"model shape unknown: KV cache per token estimated from the {which} ({ratio.source})",
     )
     r.values["kv_bytes_per_token"] = Assumption(
-        kv, "B/token", f"defaults:{ratio.id} × {which} × 2 bytes — {ratio.source}", DERIVED
+        kv,
+        "B/token",
+        f"defaults:{ratio.id} × {which} × {kv_bytes:g} bytes ({kv_precision}) — {ratio.source}",
+        DERIVED,
     )
     return kv
 

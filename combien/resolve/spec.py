@@ -190,6 +190,7 @@ class InferenceRun(Spec):
     gpus: int | None = None
     batch: float | None = None
     precision: str | None = None
+    kv_precision: str | None = None
     utilisation: float | None = None
     tpot_ms: float | None = None
     ttft_ms: float | None = None
