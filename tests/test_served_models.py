@@ -233,3 +233,24 @@ def test_mxfp4_weights_hold_gpt_oss_120b_on_one_80_gb_gpu() -> None:
     assert bill.serving["gpus_for_memory"] == 1
     bf16 = infer(model="gpt-oss-120b", hardware="h100-sxm", batch=16, samples=100)
     assert bf16.serving["gpus_for_memory"] == 4  # 234 GB over 72 GB usable per GPU
+
+
+def test_another_engines_time_per_sequence_replaces_vllms() -> None:
+    # the decode step is memory + compute + batch × the engine's time per sequence and step:
+    # vLLM's 59 µs by default (calibrated on ML.ENERGY), any other given in µs
+    common = {"model": "llama-3.1-8b", "hardware": "h100-sxm", "gpus": 1, "batch": 64}
+    vllm = infer(samples=100, **common)
+    none = infer(engine_time_us=0, samples=100, **common)
+    slow = infer(engine_time_us=100, samples=100, **common)
+    stored = catalog.default("serving_token_overhead_s").value
+    assert vllm.inputs["serving_token_overhead_s"].value == stored == 59e-6
+    assert none.inputs["serving_token_overhead_s"].origin == "user"
+    steps = [b.serving["decode_step_ms"] for b in (none, vllm, slow)]
+    assert isinstance(steps[0], float) and isinstance(steps[1], float)
+    assert isinstance(steps[2], float)
+    assert steps[1] - steps[0] == pytest.approx(64 * 0.059)
+    assert steps[2] - steps[0] == pytest.approx(64 * 0.100)
+    energy = [b.per_request["accelerator_energy_kwh"].value for b in (none, vllm, slow)]
+    assert energy[0] < energy[1] < energy[2]
+    with pytest.raises(InputError, match="--engine-time-us cannot be negative"):
+        infer(engine_time_us=-1, samples=100, **common)

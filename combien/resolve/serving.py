@@ -28,6 +28,7 @@ from combien.units import BYTES_PER_GB, BYTES_PER_PARAM, BYTES_PER_TB, SECONDS_P
 #: cannot hold the model): the H100 SXM, EcoLogits' reference GPU (its methodology fits ML.ENERGY
 #: measurements on H100); the bill warns which part was assumed and why
 DEFAULT_HARDWARE = "h100-sxm"
+MICROSECONDS = 1e-6
 #: serving settings with a default from defaults.csv: (field, defaults row, unit, upper bound)
 REQUEST_DEFAULTS = (
     ("tokens_in", "request_tokens_in", "tokens", None),
@@ -227,6 +228,8 @@ def request(r: Resolver[InferenceRun]) -> None:
             r.values[name] = default_assumption(default, upper=upper)
     for name in SERVING_CONSTANTS:
         r.values[name] = default_assumption(name, upper=1.0)
+    if r.spec.engine_time_us is not None:  # another engine's host time per sequence and step
+        r.put("serving_token_overhead_s", r.spec.engine_time_us * MICROSECONDS, "s", USER)
     if r.spec.chip_power_w is not None:  # the accelerators' power while serving, as given
         r.put("chip_power_w", float(r.spec.chip_power_w), "W", USER)
         del r.values["serving_power_fraction"], r.values["serving_power_fraction_compute"]

@@ -191,6 +191,7 @@ class InferenceRun(Spec):
     batch: float | None = None
     precision: str | None = None
     kv_precision: str | None = None
+    engine_time_us: float | None = None
     utilisation: float | None = None
     tpot_ms: float | None = None
     ttft_ms: float | None = None
