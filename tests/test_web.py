@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import threading
@@ -117,6 +118,15 @@ def test_estimate_form_is_built_from_the_fields(client: TestClient) -> None:
     page = client.get("/estimate").text
     for name in TrainingRun.inputs():
         assert f'name="{INPUTS[name].attr}"' in page, name
+
+
+def test_a_given_zero_stays_in_the_form(client: TestClient) -> None:
+    # no engine time is a value: the page keeps it, so that sending the form again does not
+    # fall back to the default 59 µs
+    page = client.get("/infer?model=llama-3.1-8b&engine_time_us=0&cached_share=0").text
+    for name in ("engine_time_us", "cached_share"):
+        field = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+        assert field is not None and 'value="0' in field.group(0), name
 
 
 def test_the_store_is_read_only_and_html_escaped(client: TestClient, db: str) -> None:

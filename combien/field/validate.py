@@ -275,7 +275,7 @@ def validate() -> Validation:
 #: the serving table: (name, scope line, which checks) — a check is (line, leave-one-out)
 SERVING_QUANTITIES = (
     ("GPU energy: ML.ENERGY calibration rows, leave-one-out", "gpu_energy_kwh", True),
-    ("GPU energy: other models, GPUs, versions", "gpu_energy_kwh", False),
+    ("GPU energy: other engine versions and prompts", "gpu_energy_kwh", False),
     ("GPU energy: all", "gpu_energy_kwh", None),
     ("server (IT) energy at the wall", "it_energy_kwh", None),
     ("facility energy", "energy_kwh", None),

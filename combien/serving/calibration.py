@@ -59,7 +59,7 @@ POWER, POWER_COMPUTE, BANDWIDTH, OVERHEAD = (
     "serving_token_overhead_s",
 )
 FITTED = (POWER, POWER_COMPUTE, BANDWIDTH, OVERHEAD)
-#: the largest engine time per token the calibration searches (s): 1 ms, 20× the fit
+#: the largest engine time per token the calibration searches (s): 1 ms, 17× the fit
 OVERHEAD_MAX = 1e-3
 #: the default that carries the serving model's own error, fitted on the checks' residuals
 MODEL_ERROR = "serving_model_error"
@@ -275,9 +275,17 @@ def fit(
                     groups.setdefault(key(name, r), []).append(r)
     if not groups:
         raise ValueError("no row with a measured power and throughput to calibrate on")
+    for r in groups.get(OVERHEAD, ()):  # the engine time is fitted with an efficiency, not alone
+        if BANDWIDTH not in r.calibrates:
+            raise DataError(f"inference_measurements.csv: {r.id} calibrates {OVERHEAD} "
+                            f"without {BANDWIDTH}, which it is fitted with")  # fmt: skip
     bandwidth = {k: _Group(g) for k, g in groups.items() if k.startswith(BANDWIDTH)}
     overhead = _overhead(groups[OVERHEAD], bandwidth) if OVERHEAD in groups else stored(OVERHEAD)
     out = _efficiencies(bandwidth, overhead)
+    beyond = [k for k, e in out.items() if not 0 < e < 1]
+    if beyond:  # a share of the peak bandwidth above 1: the rows and the model disagree, said
+        raise DataError(f"calibration: {', '.join(beyond)} fitted outside 0-1 — "
+                        "the measured throughputs exceed what the bandwidth allows")  # fmt: skip
     if OVERHEAD in groups:
         out[OVERHEAD] = overhead
     if POWER in groups:
@@ -291,7 +299,9 @@ def left_out(
     everything: dict[str, float] | None = None,
 ) -> dict[str, float]:
     """The calibrated values refitted without `row`: each stored value × fit(others) ÷
-    fit(all), for the values the row calibrated (`everything`: fit(rows), if already made)."""
+    fit(all), for the values the row calibrated and those fitted at them — the power line,
+    fitted at the engine time and at the efficiency of its rows, moves with either
+    (`everything`: fit(rows), if already made)."""
     mine = {name: key(name, row) for name in FITTED if name in row.calibrates}
     if (POWER in mine) != (POWER_COMPUTE in mine):  # the power line's two ends, fitted together
         raise DataError(
@@ -299,6 +309,9 @@ def left_out(
         )
     others = [r for r in rows if r.id != row.id]
     everything = everything or fit(rows)
+    under_power = {key(BANDWIDTH, r) for r in rows if POWER in r.calibrates}
+    if POWER in everything and (OVERHEAD in mine or mine.get(BANDWIDTH) in under_power):
+        mine |= {POWER: POWER, POWER_COMPUTE: POWER_COMPUTE}
     try:
         without = fit(others, only=set(mine.values()))
     except ValueError:  # no other row left to fit on

@@ -30,7 +30,10 @@ def form(spec: type[Spec], values: dict[str, object]) -> list[tuple[str, list[di
     for name in spec.inputs():
         field: Field = INPUTS[name]
         value = values.get(field.attr)
-        shown = ",".join(map(str, value)) if isinstance(value, list) else (value or "")
+        if isinstance(value, list):
+            shown: object = ",".join(map(str, value))
+        else:  # a given 0 is a value (no engine time, no cached share), shown as such
+            shown = "" if value is None or value == "" else value
         panels.setdefault(field.panel, []).append(
             {
                 "name": field.attr,
