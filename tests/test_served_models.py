@@ -152,6 +152,7 @@ def test_light_traffic_keeps_the_replica_its_memory_needs() -> None:
     light = infer(model="llama-3.1-405b", hardware="h100-sxm", requests_per_day=1000, samples=100)
     assert busy.serving["gpus_per_replica"] == 32 and busy.serving["gpus_for_memory"] == 16
     assert light.serving["gpus_per_replica"] == 16 and light.serving["gpus_total"] == 16
+    assert "1 replica = 16 accelerators for 1,000 requests/day" in light.setup_text()
     # an 8B model on one A100 at 100 requests a day: one GPU per replica on one 8-GPU server
     small = infer(model="llama-3.1-8b", hardware="a100-80gb", requests_per_day=100, samples=100)
     assert small.serving["gpus_per_replica"] == 1 and small.serving["gpus_total"] == 8

@@ -182,9 +182,11 @@ class InferenceBill:
                 f"{float(s['tokens_per_s_per_replica'] or 0):,.0f} output tokens/s per replica"
             )
         if s.get("replicas"):
+            replicas = int(s["replicas"] or 0)
             parts.append(
-                f"{int(s['replicas'] or 0):,} replicas = {int(s['gpus_total'] or 0):,} "
-                f"accelerators for {count(self.requests_per_day)} requests/day"
+                f"{replicas:,} replica{'' if replicas == 1 else 's'} = "
+                f"{int(s['gpus_total'] or 0):,} accelerators for "
+                f"{count(self.requests_per_day)} requests/day"
             )
         b = self.requests_per_500ml
         if b is not None:
