@@ -255,3 +255,20 @@ def test_another_engines_time_per_sequence_replaces_vllms() -> None:
     assert energy[0] < energy[1] < energy[2]
     with pytest.raises(InputError, match="--engine-time-us cannot be negative"):
         infer(engine_time_us=-1, samples=100, **common)
+
+
+def test_the_decode_step_is_split_where_its_time_goes() -> None:
+    # Llama 3.1 8B on one H100 at batch 64, 1,000 tokens in and 500 out: the weights (16.06 GB)
+    # and the batch's KV cache at mean context (64 × 1,250 × 131,072 bytes) read at 0.66 of
+    # 3.35 TB/s; 2 × 8.03e9 × 64 FLOP at 0.375 of 989.4 TFLOP/s; 64 × 59 µs of engine time
+    bill = infer(model="llama-3.1-8b", hardware="h100-sxm", gpus=1, batch=64, samples=100)
+    s = bill.serving
+    params = bill.inputs["params"].value
+    read = params * 2 + 64 * 1250 * 131_072
+    assert s["decode_memory_ms"] == pytest.approx(1e3 * read / (3.35e12 * 0.66), rel=1e-3)
+    flop = 2 * params * 64
+    peak = catalog.hardware().get("h100-sxm").peak_flops("bf16")
+    assert s["decode_compute_ms"] == pytest.approx(1e3 * flop / (peak * 0.375), rel=1e-9)
+    assert s["decode_engine_ms"] == pytest.approx(64 * 0.059)
+    parts = s["decode_memory_ms"] + s["decode_compute_ms"] + s["decode_engine_ms"]
+    assert s["decode_step_ms"] == pytest.approx(parts)

@@ -69,7 +69,7 @@ def _request_times(x: Inputs) -> tuple[Any, Any, Any]:
         x["peak_flops"],
         x["prefill_mfu"],
     )
-    return prefill, step_memory + step_compute + step_engine, step_compute
+    return prefill, serving.decode_step_s(step_memory, step_compute, step_engine), step_compute
 
 
 def request_replica_s(x: Inputs) -> Any:

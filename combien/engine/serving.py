@@ -67,17 +67,7 @@ def decode_overhead_s(batch: Q, token_overhead_s: Q) -> Q:
     return batch * token_overhead_s
 
 
-def decode_step_s(
-    bytes_per_step: Q,
-    flop_per_step: Q,
-    batch: Q,
-    gpus: Q,
-    bandwidth_bps: Q,
-    bw_efficiency: Q,
-    peak_flops: Q,
-    decode_mfu: Q,
-    token_overhead_s: Q,
-) -> Q:
+def decode_step_s(memory_s: Q, compute_s: Q, engine_s: Q) -> Q:
     """One decode step for the whole batch (s) = memory time + compute time + engine time.
 
     The three are added, not overlapped: the ML.ENERGY measurements on H100 and B200 (batch 16
@@ -85,11 +75,7 @@ def decode_step_s(
     times alone most where the batch is large and the model small — where the engine's time per
     sequence weighs most.
     """
-    return (
-        decode_memory_s(bytes_per_step, gpus, bandwidth_bps, bw_efficiency)
-        + decode_compute_s(flop_per_step, gpus, peak_flops, decode_mfu)
-        + decode_overhead_s(batch, token_overhead_s)
-    )
+    return memory_s + compute_s + engine_s
 
 
 def compute_share(prefill: Q, compute: Q, step: Q, tokens_out: Q, batch: Q) -> Q:

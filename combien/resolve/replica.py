@@ -35,6 +35,8 @@ class Shape:
     memory_gb: float
     step_s: float
     prefill_s: float
+    #: the decode step's memory, compute and engine times (s), whose sum is `step_s`
+    step_parts: tuple[float, float, float]
 
     def replica_s(self, tokens_out: float) -> float:
         """Replica-seconds one request uses (prefill + its share of the decode steps)."""
@@ -53,7 +55,8 @@ class Timing:
         context = x["tokens_in"] + x["tokens_out"]
         return equations.replica_memory_gb(x["params"], x["weight_bytes"], batch, context, self.kv)
 
-    def step_s(self, batch: float, gpus: float) -> float:
+    def step_parts(self, batch: float, gpus: float) -> tuple[float, float, float]:
+        """A decode step's memory, compute and engine times (s)."""
         x = self.x
         read = equations.decode_bytes(
             x["params"],
@@ -65,18 +68,12 @@ class Timing:
             self.kv,
         )
         flop = equations.decode_flop(x["active_params"], batch)
-        return float(
-            equations.decode_step_s(
-                read,
-                flop,
-                batch,
-                gpus,
-                x["bandwidth_bps"],
-                x["decode_bw_efficiency"],
-                x["peak_flops"],
-                x["decode_mfu"],
-                x["serving_token_overhead_s"],
-            )
+        return (
+            float(
+                equations.decode_memory_s(read, gpus, x["bandwidth_bps"], x["decode_bw_efficiency"])
+            ),
+            float(equations.decode_compute_s(flop, gpus, x["peak_flops"], x["decode_mfu"])),
+            float(equations.decode_overhead_s(batch, x["serving_token_overhead_s"])),
         )
 
     def prefill_s(self, gpus: float) -> float:
@@ -88,8 +85,9 @@ class Timing:
 
     def shape(self, batch: float, gpus: int) -> Shape:
         """The replica at this batch on this many accelerators."""
-        return Shape(gpus, batch, self.memory_gb(batch), self.step_s(batch, gpus),
-                     self.prefill_s(gpus))  # fmt: skip
+        parts = self.step_parts(batch, gpus)
+        step = float(equations.decode_step_s(*parts))
+        return Shape(gpus, batch, self.memory_gb(batch), step, self.prefill_s(gpus), parts)
 
 
 def shape(

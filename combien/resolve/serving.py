@@ -274,6 +274,13 @@ def sized_replica(
         "batch": chosen.batch,
         "replica_memory_gb": chosen.memory_gb,
         "decode_step_ms": chosen.step_s / replica.MILLISECONDS,
+        # where the step's time goes: reading memory, computing, and the engine's host time
+        **{
+            f"decode_{part}_ms": seconds / replica.MILLISECONDS
+            for part, seconds in zip(
+                ("memory", "compute", "engine"), chosen.step_parts, strict=True
+            )
+        },
         "prefill_ms": chosen.prefill_s / replica.MILLISECONDS,
         "kv_cache_bytes_per_token": kv,
         "weight_bytes_per_param": weight_bytes,
