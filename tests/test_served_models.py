@@ -272,3 +272,26 @@ def test_the_decode_step_is_split_where_its_time_goes() -> None:
     assert s["decode_engine_ms"] == pytest.approx(64 * 0.059)
     parts = s["decode_memory_ms"] + s["decode_compute_ms"] + s["decode_engine_ms"]
     assert s["decode_step_ms"] == pytest.approx(parts)
+
+
+def test_a_given_batch_whose_cache_does_not_fit_says_how_many_would() -> None:
+    # MLPerf's Llama 2 70B offline set-up: 2 H100 with fp8 weights batching up to 896. At the
+    # default 1,000 tokens in and 291.7 out, each request holds 1,291.7 × 327,680 bytes of KV
+    # cache; beside 70 GB of weights in 2 × 80 × 0.9 GB, ⌊(144 − 70) / 0.4233⌋ = 174 fit
+    bill = infer(
+        model="llama-2-70b", hardware="h100-sxm", gpus=2, batch=896, precision="fp8",
+        tokens_out=291.7, samples=100,
+    )  # fmt: skip
+    per_request_gb = (1000 + 291.7) * 2 * 80 * 8 * 128 * 2 / 1e9
+    fits = math.floor((2 * 80 * 0.9 - 70) / per_request_gb)
+    assert fits == 174
+    (warning,) = [w.message for w in bill.warnings if w.code == "kv-cache-full"]
+    assert "896 requests" in warning and f"{fits} would" in warning
+    assert f"pass --batch {fits}" in warning
+    # the bill serves the batch as given, and at that batch the warning is gone
+    assert bill.inputs["batch"].value == 896
+    fitting = infer(
+        model="llama-2-70b", hardware="h100-sxm", gpus=2, batch=fits, precision="fp8",
+        tokens_out=291.7, samples=100,
+    )  # fmt: skip
+    assert "kv-cache-full" not in [w.code for w in fitting.warnings]

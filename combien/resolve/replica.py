@@ -101,7 +101,7 @@ def shape(
     if r.spec.batch is not None:
         batch = r.spec.batch
         r.put("batch", batch, "requests", USER)
-        gpus = replica_gpus(r, hw, timing.memory_gb(batch), batch)
+        gpus = replica_gpus(r, hw, timing.memory_gb(batch), batch, timing.memory_gb(0))
         return timing.shape(batch, gpus)
     if r.spec.gpus is not None:
         _check_weights_fit(r, hw, r.spec.gpus)
@@ -116,7 +116,8 @@ def shape(
         f"{r.values['tpot_ms'].value:g} ms per output token and the prefill "
         f"{r.values['ttft_ms'].value:g} ms to the first token",
     )
-    least = replica_gpus(r, hw, chosen.memory_gb, chosen.batch)  # records the GPUs, warns
+    # records the GPUs, warns
+    least = replica_gpus(r, hw, chosen.memory_gb, chosen.batch, timing.memory_gb(0))
     if chosen.gpus > least:
         r.put(
             "gpus",
@@ -246,7 +247,11 @@ def _gpus_for(r: Resolver[InferenceRun], hw: catalog.Hardware, memory_gb: float)
 
 
 def replica_gpus(
-    r: Resolver[InferenceRun], hw: catalog.Hardware, memory_gb: float, batch: float
+    r: Resolver[InferenceRun],
+    hw: catalog.Hardware,
+    memory_gb: float,
+    batch: float,
+    weights_gb: float,
 ) -> int:
     """Accelerators per replica: the user's (checked against the weights), or from memory."""
     assert hw.memory_gb is not None
@@ -255,10 +260,14 @@ def replica_gpus(
     if gpus is not None:
         _check_weights_fit(r, hw, gpus)
         if memory_gb > gpus * hw.memory_gb * usable:
+            per_request = (memory_gb - weights_gb) / batch
+            fits = max(0, math.floor((gpus * hw.memory_gb * usable - weights_gb) / per_request))
             r.warn(
                 "kv-cache-full",
                 f"the KV cache of {batch:g} requests at full context does not fit beside the "
-                f"weights on {gpus} × {hw.id}: the engine would run fewer at once",
+                f"weights on {gpus} × {hw.id}: {fits:,} would, and the engine would run no "
+                f"more at once; this bill serves the batch as given — pass --batch {fits:,} "
+                "(or more --gpus) for what the engine would run",
             )
         r.put("gpus", float(gpus), "count", USER)
         return gpus
