@@ -36,9 +36,9 @@ KWH_PER_MWH = 1e3
 SECONDS_PER_DAY = 86_400.0
 KWH_PER_TWH = 1e9
 M3_PER_L = 1e-3
-#: bytes per parameter at a weight precision (by definition of the format)
-#: bytes per stored value of each format; mxfp4 (OCP Microscaling Formats v1.0): 4-bit E2M1
-#: elements in blocks of 32 sharing one 8-bit E8M0 scale, (32 × 4 + 8) / 32 = 4.25 bits
+#: bytes per stored value (a weight, a KV-cache entry) of each format, by definition of the
+#: format; mxfp4 (OCP Microscaling Formats v1.0): 4-bit E2M1 elements in blocks of 32 sharing
+#: one 8-bit E8M0 scale, (32 × 4 + 8) / 32 = 4.25 bits
 BYTES_PER_PARAM = {
     "fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5,
     "mxfp4": 4.25 / 8,

@@ -152,6 +152,7 @@ def latency_bound(
     tokens_out = timing.x["tokens_out"]
     largest = _default("serving_max_batch")
     best: Shape | None = None
+    best_cost: tuple[float, float, float] | None = None
     fastest: Shape | None = None
     batch = 1
     while batch <= largest:
@@ -164,8 +165,8 @@ def latency_bound(
                 fastest = candidate
             if candidate.step_s <= tpot_s and candidate.prefill_s <= ttft_s:
                 cost = _provisioned(r, candidate, tokens_out, requests_per_day)
-                if best is None or cost <= _provisioned(r, best, tokens_out, requests_per_day):
-                    best = candidate
+                if best_cost is None or cost <= best_cost:
+                    best, best_cost = candidate, cost
                 break  # more GPUs at this batch: about as many GPU-seconds, a larger replica
         batch *= 2
     if best is not None:
@@ -195,12 +196,13 @@ def _provisioned(
     traffic, the replicas are taken as busy and only the GPU-seconds count. A larger batch
     saves GPU-seconds only where the traffic fills it: where it does not, the fleet is the same
     and the smaller replica is kept."""
-    busy = candidate.gpus * candidate.replica_s(tokens_out)
+    replica_s = candidate.replica_s(tokens_out)
+    busy = candidate.gpus * replica_s
     if requests_per_day is None:
         return (0.0, 0.0, busy)
     _, provisioned = _sized(
         candidate.gpus,
-        candidate.replica_s(tokens_out),
+        replica_s,
         requests_per_day / SECONDS_PER_DAY,
         r.spec.peak_to_mean or _default("serving_peak_to_mean"),
         r.spec.utilisation,
@@ -262,12 +264,13 @@ def replica_gpus(
         if memory_gb > gpus * hw.memory_gb * usable:
             per_request = (memory_gb - weights_gb) / batch
             fits = max(0, math.floor((gpus * hw.memory_gb * usable - weights_gb) / per_request))
+            hint = f"pass --batch {fits:,} (or more --gpus)" if fits else "pass more --gpus"
             r.warn(
                 "kv-cache-full",
                 f"the KV cache of {batch:g} requests at full context does not fit beside the "
                 f"weights on {gpus} × {hw.id}: {fits:,} would, and the engine would run no "
-                f"more at once; this bill serves the batch as given — pass --batch {fits:,} "
-                "(or more --gpus) for what the engine would run",
+                f"more at once; this bill serves the batch as given — {hint} for what the "
+                "engine would run",
             )
         r.put("gpus", float(gpus), "count", USER)
         return gpus

@@ -22,13 +22,19 @@ from combien.resolve.resolver import (
     scaled_assumption,
 )
 from combien.resolve.spec import InferenceRun
-from combien.units import BYTES_PER_GB, BYTES_PER_PARAM, BYTES_PER_TB, SECONDS_PER_DAY, count
+from combien.units import (
+    BYTES_PER_GB,
+    BYTES_PER_PARAM,
+    BYTES_PER_TB,
+    MICRO,
+    SECONDS_PER_DAY,
+    count,
+)
 
 #: serving hardware when none is given and the model's organisation states none (or its part
 #: cannot hold the model): the H100 SXM, EcoLogits' reference GPU (its methodology fits ML.ENERGY
 #: measurements on H100); the bill warns which part was assumed and why
 DEFAULT_HARDWARE = "h100-sxm"
-MICROSECONDS = 1e-6
 #: serving settings with a default from defaults.csv: (field, defaults row, unit, upper bound)
 REQUEST_DEFAULTS = (
     ("tokens_in", "request_tokens_in", "tokens", None),
@@ -226,10 +232,11 @@ def request(r: Resolver[InferenceRun]) -> None:
             r.put(name, value, unit, USER)
         else:
             r.values[name] = default_assumption(default, upper=upper)
-    for name in SERVING_CONSTANTS:
-        r.values[name] = default_assumption(name, upper=1.0)
+    for name in SERVING_CONSTANTS:  # a fraction is at most 1; the engine's time is in seconds
+        fraction = catalog.default(name).unit == "fraction"
+        r.values[name] = default_assumption(name, upper=1.0 if fraction else None)
     if r.spec.engine_time_us is not None:  # another engine's host time per sequence and step
-        r.put("serving_token_overhead_s", r.spec.engine_time_us * MICROSECONDS, "s", USER)
+        r.put("serving_token_overhead_s", r.spec.engine_time_us * MICRO, "s", USER)
     if r.spec.chip_power_w is not None:  # the accelerators' power while serving, as given
         r.put("chip_power_w", float(r.spec.chip_power_w), "W", USER)
         del r.values["serving_power_fraction"], r.values["serving_power_fraction_compute"]
@@ -256,7 +263,7 @@ def sized_replica(
     r.values["bandwidth_bps"] = Assumption(hw.memory_bw_tbs * BYTES_PER_TB, "B/s", source, CATALOG)
     r.values["tdp_w"] = Assumption(hw.tdp_w, "W", source, CATALOG)
     if hw.decode_bw_efficiency is not None:  # calibrated on this chip: the default's range
-        r.values["decode_bw_efficiency"] = chip_efficiency(hw, hw.decode_bw_efficiency, hw.source)
+        r.values["decode_bw_efficiency"] = chip_efficiency(hw)
     r.values["server_overhead"] = scaled_assumption(
         hw.server_power_multiplier, "server_power_multiplier_rel", "×", source, CATALOG
     )
@@ -289,14 +296,16 @@ def sized_replica(
     }
 
 
-def chip_efficiency(hw: catalog.Hardware, value: float, source: str) -> Assumption:
+def chip_efficiency(hw: catalog.Hardware) -> Assumption:
     """An accelerator's own decode bandwidth efficiency, with the default's relative range."""
+    assert hw.decode_bw_efficiency is not None
+    value = hw.decode_bw_efficiency
     row = catalog.default("decode_bw_efficiency")
     scale = value / row.value
     return Assumption(
         value,
         row.unit,
-        f"hardware:{hw.id} decode_bw_efficiency — {source}",
+        f"hardware:{hw.id} decode_bw_efficiency — {hw.source}",
         CATALOG,
         row.low * scale if row.low is not None else None,
         min(1.0, row.high * scale) if row.high is not None else None,

@@ -142,9 +142,15 @@ def _with(assumptions: Assumptions, values: dict[str, float]) -> Assumptions:
 
 
 @functools.cache
+def _resolved(row: catalog.InferenceMeasurement) -> Assumptions:
+    """The inputs combien resolves for a row's set-up (once: every check and fit reads them)."""
+    return resolve_serving(spec(row)).assumptions
+
+
+@functools.cache
 def _central(row: catalog.InferenceMeasurement) -> dict[str, float]:
     """The central inputs combien resolves for a row's set-up."""
-    return resolve_serving(spec(row)).assumptions.central()
+    return _resolved(row).central()
 
 
 @functools.cache
@@ -358,7 +364,7 @@ def check(
 ) -> ServedCheck:
     """combien's estimate of one published measurement, in the publication's scope; with
     `error_sigma`, the model-error factor's log-spread (0: none) in place of the stored one."""
-    resolved = resolve_serving(spec(row)).assumptions
+    resolved = _resolved(row)
     if fitted:
         resolved = _with(resolved, fitted)
     if error_sigma is not None:
