@@ -101,6 +101,36 @@ def test_tpu_v4_server_price() -> None:
     assert site.server_price(hw, 5176, "equivalent")[0] == pytest.approx(8488.64)
 
 
+# 3b. TPU v5p power — Google publishes none; combien gives v5p TPU v4's documented bf16 peak per
+# watt of maximum chip power (Google Cloud TPU v4 documentation: 275 TFLOP/s, 192 W).
+
+
+def test_tpu_v5p_power_is_v4s_peak_per_watt() -> None:
+    v4, v5p = catalog.hardware().get("tpu-v4"), catalog.hardware().get("tpu-v5p")
+    assert (v4.tdp_w, v4.peak_flops_bf16) == (192, 2.75e14)
+    assert v5p.peak_flops_bf16 == 4.59e14  # Google Cloud TPU v5p documentation
+    assert v5p.tdp_w == round(4.59e14 * 192 / 2.75e14)  # 320.4 W
+    assert "combien estimate" in v5p.source and "heise" in v5p.source
+
+
+def test_a_v5p_run_gets_energy_from_the_estimate() -> None:
+    # Gemma 2 27B: 6,144 TPU v5p; the chip-hour draws 320 W x 1.56 ('other TPU') x 0.43
+    bill = _bill(model="gemma-2-27b", location="US-OK")
+    it_energy, chip_hours = bill.line("it_energy_kwh"), bill.chip_hours
+    assert it_energy is not None and chip_hours is not None
+    per_chip_hour_kw = it_energy.value / chip_hours.value
+    assert per_chip_hour_kw == pytest.approx(0.320 * 1.56 * 0.43, rel=1e-6)
+
+
+def test_a_chip_without_power_says_what_to_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [hw.replace(tdp_w=None) if hw.id == "tpu-v5p" else hw for hw in catalog.hardware().rows]
+    monkeypatch.setattr(catalog, "hardware", lambda: catalog.Table("hardware", rows))
+    bill = _bill(model="gemma-2-27b")
+    assert bill.energy_kwh is None and bill.chip_hours is not None
+    warning = next(w for w in bill.warnings if w.code == "no-tdp")
+    assert "no TDP for tpu-v5p" in warning.message and "--chip-power-w" in warning.message
+
+
 # 4. The typical facility — Epoch AI's non-hyperscaler default 1.25 (IDC's public-cloud 1.25),
 # a hyperscale fleet 1.10 at the low end, Uptime's 2023 industry average 1.58 at the high end.
 
