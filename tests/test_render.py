@@ -175,6 +175,50 @@ def test_csv_where_rows_make_sense(cli: Any) -> None:
     assert row["id"] == "h100-sxm" and float(row["tdp_w"]) == 700  # NVIDIA datasheet
 
 
+@pytest.mark.parametrize(
+    ("args", "rows_key", "id_column"),
+    [
+        (("claims",), "claims", "id"),
+        (("validate",), "checks", "case"),
+        (("validate", "--serving"), "checks", "case"),
+        (("trends",), "models", "id"),
+        (("plan", "--params", "7B", "--tokens", "1T", "--deadline", "60d"), "options", "id"),
+    ],
+)
+def test_every_command_that_offers_csv_gives_its_rows(
+    cli: Any, args: tuple[str, ...], rows_key: str, id_column: str
+) -> None:
+    import csv
+    import io
+
+    extra = ("--samples", "200") if args[0] == "plan" else ()
+    rows = list(csv.DictReader(io.StringIO(cli(*args, *extra, "--format", "csv").out)))
+    records = cli(*args, *extra, "--format", "json").json()[rows_key]
+    assert len(rows) == len(records) > 0
+    assert [r[id_column] for r in rows] == [str(r[id_column]) for r in records]
+    first, record = rows[0], records[0]
+    for key, value in record.items():  # a nested value becomes dotted columns
+        if isinstance(value, dict):
+            for sub, inner in value.items():
+                if isinstance(inner, float):
+                    assert float(first[f"{key}.{sub}"]) == inner
+        elif isinstance(value, float):
+            assert float(first[key]) == value
+
+
+def test_sector_as_csv(cli: Any) -> None:
+    import csv
+    import io
+
+    rows = {
+        r["quantity"]: r for r in csv.DictReader(io.StringIO(cli("sector", "--format", "csv").out))
+    }
+    data = cli("sector", "--format", "json").json()
+    assert float(rows["energy_twh"]["low"]) == data["energy_twh"]["low"]
+    assert float(rows["revenue_gap_usd"]["value"]) == data["revenue_gap_usd"]
+    assert rows["revenue_gap_usd"]["low"] == ""
+
+
 def test_a_tracked_run_shows_its_measured_wall_clock(cli: Any, tmp_path: Any) -> None:
     db = str(tmp_path / "runs.db")
     code = "import time; time.sleep(0.3)"

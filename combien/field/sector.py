@@ -22,7 +22,7 @@ from combien.engine.water import offsite_water_l, onsite_water_l
 from combien.errors import InputError
 from combien.fields import INPUTS
 from combien.results.bill import Span
-from combien.results.document import JSON, dumps, markdown_table, rich_table
+from combien.results.document import JSON, dumps, markdown_table, records_csv, rich_table
 from combien.units import KWH_PER_TWH, M3_PER_L, t_from_kg
 
 if TYPE_CHECKING:
@@ -95,6 +95,23 @@ class Sector:
             "revenue_needed_usd": self.revenue_needed_usd,
             "revenue_gap_usd": self.revenue_gap_usd,
         }
+
+    def to_csv(self) -> str:
+        """One row per quantity: value and 90% range (a single value for the revenue lines)."""
+        rows: list[dict[str, object]] = []
+        for key, item in self.to_dict().items():
+            if isinstance(item, dict) and "value" in item:
+                rows.append(
+                    {
+                        "quantity": key,
+                        "value": item["value"],
+                        "low": item.get("low"),
+                        "high": item.get("high"),
+                    }
+                )
+            elif isinstance(item, int | float):
+                rows.append({"quantity": key, "value": item})
+        return records_csv(rows)
 
     def to_json(self, indent: int | None = 2) -> str:
         return dumps(self.to_dict(), indent)

@@ -24,7 +24,7 @@ import numpy as np
 from combien.data import catalog
 from combien.errors import CombienError, InputError
 from combien.resolve.spec import TrainingRun
-from combien.results.document import JSON, dumps, markdown_table, rich_table
+from combien.results.document import JSON, dumps, markdown_table, records_csv, rich_table
 from combien.training.estimate import central
 from combien.units import parse_date, quantity
 
@@ -191,6 +191,10 @@ class Trends:
     cost_ownership: Growth
     cost_cloud: Growth
     frontier: tuple[FrontierRun, ...]
+
+    def to_csv(self) -> str:
+        """One row per model of the frontier series, with its compute and costs."""
+        return records_csv([run.to_dict() for run in self.frontier])
 
     def to_dict(self) -> JSON:
         top, top_cost = self.largest("cost_ownership_usd")

@@ -33,7 +33,7 @@ from combien.provenance import Assumptions
 from combien.resolve import mfu as utilisation
 from combien.resolve.spec import TrainingRun
 from combien.resolve.training import resolve_training
-from combien.results.document import JSON, dumps, markdown_table, rich_table
+from combien.results.document import JSON, dumps, markdown_table, records_csv, rich_table
 from combien.serving import calibration
 from combien.serving.infer import GPU_LINE
 from combien.training.estimate import bill_from
@@ -236,6 +236,10 @@ class Validation:
                 dataclasses.asdict(c) | {"ratio": c.ratio, "inside": c.inside} for c in self.checks
             ],
         }
+
+    def to_csv(self) -> str:
+        """One row per check (the scores are their medians and shares, by quantity)."""
+        return records_csv(self.to_dict()["checks"])  # type: ignore[arg-type]
 
     def to_json(self, indent: int | None = 2) -> str:
         return dumps(self.to_dict(), indent)

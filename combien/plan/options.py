@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from combien.plan.comparison import percent
 from combien.plan.space import Placement
 from combien.results.bill import Line
-from combien.results.document import JSON, dumps, markdown_table, rich_table
+from combien.results.document import JSON, dumps, markdown_table, records_csv, rich_table
 from combien.units import HOURS_PER_DAY, count, quantity
 
 if TYPE_CHECKING:
@@ -141,6 +141,10 @@ class Plan:
 
     def best_for(self, index: int) -> list[str]:
         return [k for k, i in self.best.items() if i == index]
+
+    def to_csv(self) -> str:
+        """One row per option, the front first, as in the JSON."""
+        return records_csv(self.to_dict()["options"])  # type: ignore[arg-type]
 
     def to_dict(self) -> JSON:
         return {

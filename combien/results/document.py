@@ -195,3 +195,25 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     writer.writerow(header)
     writer.writerows([["" if c is None else c for c in row] for row in rows])
     return out.getvalue()
+
+
+def records_csv(records: Sequence[Mapping[str, object]]) -> str:
+    """CSV text of a result's records (one row each): nested mappings become dotted columns
+    (`computed.value`), lists of scalars one cell joined by "; ", None an empty cell; the
+    columns in the order they first appear."""
+    flat = [_flatten(r) for r in records]
+    header = list(dict.fromkeys(k for row in flat for k in row))
+    return csv_text(header, [[row.get(k) for k in header] for row in flat])
+
+
+def _flatten(record: Mapping[str, object], prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out |= _flatten(value, f"{name}.")
+        elif isinstance(value, list | tuple):
+            out[name] = "; ".join("" if v is None else str(v) for v in value)
+        else:
+            out[name] = value
+    return out

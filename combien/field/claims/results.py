@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from combien.errors import UnknownNameError
 from combien.field.claims.rules import CONSISTENT, NOT, PARTLY, ClaimRule
-from combien.results.document import JSON, dumps, markdown_table
+from combien.results.document import JSON, dumps, markdown_table, records_csv
 from combien.units import count
 
 if TYPE_CHECKING:
@@ -117,6 +117,10 @@ class ClaimSet:
 
     def to_dict(self) -> JSON:
         return {"schema": SCHEMA, "claims": [c.to_dict() for c in self.claims]}
+
+    def to_csv(self) -> str:
+        """One row per claim."""
+        return records_csv([c.to_dict() for c in self.claims])
 
     def to_json(self, indent: int | None = 2) -> str:
         return dumps(self.to_dict(), indent)
