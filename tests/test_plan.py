@@ -196,6 +196,18 @@ def test_unpriced_hardware_is_shown_as_such() -> None:
     assert unpriced.configurations == 5 * 17
 
 
+def test_tpus_are_rented_not_owned() -> None:
+    # Google does not sell TPUs: their price is Epoch AI's equivalent (price_basis), not a sale
+    assert catalog.hardware().get("tpu-v6e").price_basis == "equivalent"
+    result = plan(**WORK, hardware="tpu-v6e,h100-sxm", locations="US", samples=100)
+    assert not any(o.hardware == "tpu-v6e" and o.placement.owned for o in result.options)
+    assert any(o.hardware == "h100-sxm" and o.placement.owned for o in result.options)
+    unsold = {d.code: d for d in result.dropped}["not-sold"]
+    assert "Google rents its TPUs" in unsold.reason
+    with pytest.raises(InputError, match="not sold"):
+        plan(**WORK, hardware="tpu-v6e", providers="owned", locations="US", samples=100)
+
+
 def test_repeats_and_unknown_ids() -> None:
     result = plan(**WORK, hardware="h100-sxm,h100,h100-sxm", locations="FR", samples=100)
     assert result.constraints["hardware"] == ["h100-sxm"]

@@ -241,10 +241,14 @@ class Plan:
         from rich.console import Group
         from rich.text import Text
 
+        # in a terminal the option's 'best for' sits under its description: seven columns of
+        # ranges do not fit 80 characters
+        rows = [
+            [n, f"{option}\n→ {best}" if best else option, *cells]
+            for n, option, *cells, best in self.rows("\n")
+        ]
         parts: list[RenderableType] = [
-            rich_table(
-                self.heading(), self.HEADER, self.rows("\n"), numeric_from=2, show_lines=True
-            )
+            rich_table(self.heading(), self.HEADER[:-1], rows, numeric_from=2, show_lines=True)
         ]
         parts += [Text(f"- {d}", style="dim") for d in self.dropped_lines()]
         parts += [Text(f"! {w}", style="yellow") for w in self.warnings]

@@ -309,6 +309,8 @@ def _excluded(grid: Grid, n_chips: int) -> list[Dropped]:
     reasons = {
         "unusable": "the hardware cannot run this work as given",
         "not-offered": "hardware not offered there",
+        "not-sold": "hardware not sold, so not owned: Google rents its TPUs in its cloud, and "
+        "their purchase price is Epoch AI's equivalent, an estimate of Google's own cost",
         "no-commitment": "no price at this commitment",
     }
     out = []

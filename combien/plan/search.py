@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from combien.data import catalog
 from combien.engine import evaluate as chain
 from combien.plan.space import (
     Part,
@@ -91,7 +92,12 @@ def evaluate_grid(
             continue
         grid.flop = parts[0].values.get("flop", grid.flop)
         usable = []
+        # a chip no one sells (a TPU: its price is Epoch AI's equivalent) is only rented
+        sold = catalog.hardware().get(h).price_basis != "equivalent"
         for p_index, place in enumerate(placements):
+            if place.owned and not sold:
+                grid.excluded.append(Excluded("not-sold", f"{h} is not sold", h, place))
+                continue
             price, why = (0.0, "") if place.owned else prices[(h, place.provider, place.commitment)]
             if price is None:
                 code = "not-offered" if "rents no" in why else "no-commitment"

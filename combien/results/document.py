@@ -94,6 +94,10 @@ def markdown_table(
     return [row(header), "| " + " | ".join(align) + " |", *(row(r) for r in rows)]
 
 
+#: the narrowest a text column of a terminal table gets (its longest word, up to this)
+TEXT_MIN_WIDTH = 12
+
+
 def rich_table(
     title: str,
     header: Sequence[str],
@@ -103,9 +107,11 @@ def rich_table(
     show_lines: bool = False,
     compact: bool = False,
 ) -> RenderableType:
-    """A rich table; columns from `numeric_from` on are right-aligned and never wrapped (a
-    number is never split across lines: the text columns wrap instead). `compact`: no vertical
-    rules, for tables with many columns."""
+    """A rich table; columns from `numeric_from` on are right-aligned. A number is never split
+    across lines: a numeric column wraps only between words ('$2.10M' / '[$1.2M – $3M]') and is
+    never narrower than its longest word; a text column keeps at least its longest word up to
+    `TEXT_MIN_WIDTH` characters, so that a narrow terminal wraps every column rather than
+    squeezing one to nothing. `compact`: no vertical rules, for tables with many columns."""
     from rich import box
     from rich.table import Table
 
@@ -118,11 +124,13 @@ def rich_table(
     )
     for i, column in enumerate(header):
         numeric = i >= numeric_from
+        words = [w for r in rows if i < len(r) for w in str(r[i]).split()] + column.split()
+        longest = max((len(w) for w in words), default=1)
         table.add_column(
             column,
             justify="right" if numeric else "left",
-            no_wrap=numeric,
-            overflow="ellipsis" if numeric else "fold",
+            overflow="fold",
+            min_width=longest if numeric else min(longest, TEXT_MIN_WIDTH),
         )
     for r in rows:
         table.add_row(*r)
