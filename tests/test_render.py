@@ -106,11 +106,16 @@ def test_tables_fit_80_columns_without_cutting(cli: Any, monkeypatch: pytest.Mon
     monkeypatch.setenv("COLUMNS", "80")
     infer = ("infer", "--model", "llama-3.1-70b", "--rps", "100")
     life = ("lifecycle", "--model", "llama-3.1-405b", "--rps", "200", "--location", "US")
-    for args in (DEMO, infer, life):
+    plan = ("plan", "--params", "70B", "--tokens", "15T", "--deadline", "120d", "--samples", "200")
+    for args in (DEMO, infer, life, plan):
         out = cli(*args).out
         assert max(map(len, out.splitlines())) <= 80
         table = out.split("\n[1] ")[0]  # the tables, before the sources
         assert "…" not in table, table
+        if args is plan:  # every column keeps its words: none is squeezed to nothing
+            assert "owned in" in table and "cheapest" in table
+        if args is infer:  # H100 SXM: 3.35 TB/s (NVIDIA datasheet), with its prefix
+            assert "3.35 TB/s" in out
 
 
 def test_infer_says_the_defaults_that_decide_it(cli: Any) -> None:

@@ -223,7 +223,7 @@ BRIEF_SOURCE_CHARS = 100
 _UNITLESS = {"parameters", "tokens", "count", "fraction", "×"}
 #: units an input shows with a prefix or a symbol ('989 TFLOP/s', '$33,750'), each end of its
 #: range too; the others as a count and the unit once ('370 [314–425] gCO2e/kWh')
-_SYMBOLIC = {"FLOP/s", "W", "year"}
+_SYMBOLIC = {"FLOP/s", "W", "B/s", "year"}
 
 
 def input_text(a: Assumption) -> str:
