@@ -509,6 +509,7 @@ class Output:
     unit: str
     json: tuple[str, ...]
     missing: str = ""  # why the line can be absent, said in the bill's warnings
+    hint: str = ""  # the flags that would give it, where an estimate's user can pass them
 
 
 def _outputs(*rows: Output) -> dict[str, Output]:
@@ -539,8 +540,8 @@ OUTPUTS = _outputs(
     Output("cost_energy_usd", "Cost: energy", "USD", ("cost_usd", "energy")),
     Output("cost_hardware_capex_usd", "Cost: hardware purchase", "USD",
            ("cost_usd", "hardware_capex"),
-           "upfront hardware cost needs the number of chips (--chips, or --days with the "
-           "compute)"),
+           "upfront hardware cost needs the number of chips and a hardware price",
+           "pass --chips, or --days with the compute"),
     Output("heat_recoverable_kwh", "Heat recoverable", "kWh", ("heat", "recoverable_kwh")),
     Output("heat_homes_year", "Homes heated for a year", "homes",
            ("heat", "homes_year_equivalent")),

@@ -235,6 +235,17 @@ def test_a_tracked_run_shows_its_measured_wall_clock(cli: Any, tmp_path: Any) ->
     assert seconds.endswith(" s") and 0.3 <= float(seconds.removesuffix(" s")) < 60  # it slept
 
 
+def test_a_bill_hints_only_the_flags_its_command_has(cli: Any, tmp_path: Any) -> None:
+    estimated = cli("estimate", "--params", "7B", "--tokens", "1T", "--hardware", "h100-sxm")
+    capex = "cost_hardware_capex_usd not computed"
+    assert f"{capex}: upfront hardware cost needs the number" in estimated.out
+    assert "pass --chips, or --days with the compute" in " ".join(estimated.out.split())
+    db = str(tmp_path / "runs.db")
+    tracked = cli("track", "--db", db, "--", sys.executable, "-c", "pass")
+    assert tracked.code == 0 and capex in tracked.err
+    assert "--chips" not in tracked.err and "--days" not in tracked.err  # track has neither
+
+
 def test_lifecycle_as_csv(cli: Any) -> None:
     import csv
     import io

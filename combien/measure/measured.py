@@ -84,7 +84,7 @@ def _bill(
             duration_s / SECONDS_PER_HOUR, "h", "measured duration", MEASURED
         )
     resolved = resolve_training(TrainingRun.parse(fields), measured)
-    bill = bill_from(resolved, samples=SAMPLES, seed=site.seed, title="measured run")
+    bill = bill_from(resolved, samples=SAMPLES, seed=site.seed, title="measured run", hints=False)
     return dataclasses.replace(bill, warnings=(undated, *bill.warnings)) if undated else bill
 
 

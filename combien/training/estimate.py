@@ -31,18 +31,25 @@ def central(run: TrainingRun) -> dict[str, float]:
 
 
 def bill_from(
-    assumptions: Assumptions, *, samples: int, seed: int, title: str = "training estimate"
+    assumptions: Assumptions,
+    *,
+    samples: int,
+    seed: int,
+    title: str = "training estimate",
+    hints: bool = True,
 ) -> Bill:
     """The Bill of resolved assumptions: each line of TRAINING_LINES (and the heat lines of a
-    heat-reuse scenario), a warning for each that cannot be computed."""
+    heat-reuse scenario), a warning for each that cannot be computed, with the flags that would
+    give it where `hints` (not for a measured run: `track` has no such flags)."""
     result = evaluate(assumptions, samples=samples, seed=seed)
     check_finite(result.lines)  # inputs at the edges of their ranges must not overflow
     keys = TRAINING_LINES + tuple(k for k in (*HEAT_LINES, "cost_usd") if k in result.lines)
     warnings = list(assumptions.warnings)
     for key in TRAINING_LINES:
-        reason = OUTPUTS[key].missing
-        if reason and key not in result.lines:
-            warnings.append(Caveat(f"null-{key}", f"{key} not computed: {reason}"))
+        out = OUTPUTS[key]
+        if out.missing and key not in result.lines:
+            hint = f" — {out.hint}" if hints and out.hint else ""
+            warnings.append(Caveat(f"null-{key}", f"{key} not computed: {out.missing}{hint}"))
     extra: dict[str, JSON] = {}
     if "compute_factor" in assumptions.values:
         extra["scenario"] = {"compute_factor": assumptions.values["compute_factor"].value}
