@@ -46,21 +46,28 @@ def test_wall_clock_follows_chip_hours() -> None:
 
 
 def test_energy_from_chips_and_days() -> None:
-    s = scores()["energy_kwh"]
-    assert s.n == 9
-    assert s.median_abs_error <= 0.05
-    # eight of nine: LLaMA-65B's published 449 MWh is below its own 1,022,362 h × 0.4 kW × 1.1
-    # = 449.8 MWh, and with every factor published combien's range is a point
-    assert s.coverage == pytest.approx(8 / 9)
     # where the publication measured its power (Patterson et al.: GPT-3, T5, Meena, Switch),
-    # combien's default power model misses by 1–16%, inside its ranges
-    measured = [
-        c
-        for c in result().checks
-        if c.case in ("gpt-3-energy", "t5-11b-energy", "meena-energy", "switch-c-energy")
-    ]
-    assert len(measured) == 4 and all(c.inside for c in measured)
-    assert sorted(round(abs(c.ratio - 1), 2) for c in measured) == [0.01, 0.09, 0.14, 0.16]
+    # combien's default power model predicts it: misses of 14%, 9%, 1.5% and 16%, all inside
+    # their ranges; the median miss, (0.086 + 0.139) / 2, is above the 5% target (said in the
+    # methodology)
+    s = scores()["energy_kwh"]
+    assert s.n == 4 and s.coverage == 1
+    measured = [c for c in result().checks if c.quantity == "energy_kwh" and c.case in (
+        "gpt-3-energy", "t5-11b-energy", "meena-energy", "switch-c-energy")]  # fmt: skip
+    assert sorted(round(abs(c.ratio - 1), 3) for c in measured) == [0.015, 0.086, 0.139, 0.16]
+    assert s.median_abs_error == pytest.approx((0.086 + 0.139) / 2, abs=1e-3)
+
+
+def test_energy_a_publication_counted_by_a_convention_is_reproduced() -> None:
+    # BLOOM and LLaMA counted TDP × GPU-hours × PUE: combien applies the same convention, a
+    # reproduction scored apart from the power model
+    s = scores()[validate.REPRODUCED]
+    assert s.n == 5 and s.median_abs_error <= 0.01
+    # four of five: LLaMA-65B's published 449 MWh is below its own 1,022,362 h × 0.4 kW × 1.1
+    # = 449.8 MWh, and with every factor published combien's range is a point
+    assert s.coverage == pytest.approx(4 / 5) and s.median_width == pytest.approx(1.0)
+    (outside,) = [c for c in result().checks if c.quantity == "energy_kwh" and not c.inside]
+    assert outside.case == "llama-65b-energy"
 
 
 def test_carbon_and_cost() -> None:
