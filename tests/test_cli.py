@@ -180,6 +180,21 @@ def test_smoke_help(cli: Any, command: list[str]) -> None:
     assert result.code == 0 and "Usage" in result.out
 
 
+@pytest.mark.parametrize(
+    ("command", "choices"),
+    [([], "estimate, lifecycle, compare"), (["runs"], "list, show, export, import, compare")],
+)
+def test_a_group_without_its_command_names_the_choices(
+    cli: Any, command: list[str], choices: str
+) -> None:
+    """The help, then one line that says what is missing and what to run."""
+    out = cli(*command)
+    path = " ".join(["combien", *command])
+    assert out.code == 2 and "Usage" in out.out and out.err.count("\n") == 1
+    assert out.err.startswith(f"combien: error: {path} needs a command: one of {choices}")
+    assert out.err.endswith(f"(see {path} --help)\n")
+
+
 def test_console_script_runs_as_a_process() -> None:
     ok = subprocess.run(
         [sys.executable, "-m", "combien.cli", "estimate", "--model", "gpt-3", "--format", "json"],

@@ -153,6 +153,8 @@ def _other_error(exc: Exception) -> int:
         return 130
     if isinstance(exc, typer.exceptions.TyperException):  # usage errors from the parser
         message = " ".join(exc.format_message().split())
+        if not message:  # a group run without its command: its help is printed, name the choice
+            return _missing_command(exc)
         message = re.sub(r"\S{61,}", lambda m: m[0][:59] + "…", message)  # no long echo
         sys.stderr.write(f"combien: error: {message} (see combien --help)\n")
         return 2
@@ -163,6 +165,18 @@ def _other_error(exc: Exception) -> int:
         return 2
     sys.stderr.write(f"combien: internal error: {type(exc).__name__}: {exc} — please report it\n")
     return 1
+
+
+def _missing_command(exc: Exception) -> int:
+    """`combien` or `combien runs` without a command: one line that names the commands."""
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", "") or "combien"
+    group = getattr(ctx, "command", None)
+    listing = getattr(group, "list_commands", None)
+    names = listing(ctx) if callable(listing) else []
+    choices = f": one of {', '.join(names)}" if names else ""
+    sys.stderr.write(f"combien: error: {path} needs a command{choices} (see {path} --help)\n")
+    return 2
 
 
 if __name__ == "__main__":
