@@ -12,6 +12,7 @@ import pytest
 import combien
 from combien.data import catalog
 from combien.report import FORMATS, report
+from combien.testing import FakeSensor, ManualClock
 
 huggingface_hub = pytest.importorskip("huggingface_hub")
 
@@ -85,6 +86,64 @@ def test_ai_act_of_a_tracked_run_says_measured(cli: Any, tmp_path: Path) -> None
     assert "| Training time (wall-clock) |" in out.out and "| measured |" in out.out
     assert "measured IT energy" in out.out or "tracked" in out.out
     assert "Training compute not known" in out.out
+
+
+# ------------------------------------------------------------------ what a tracked run measured
+
+
+def _tracked(tmp_path: Path, *, gpu: bool, cpu: bool) -> combien.Bill:
+    """The bill of a 100 s run in France, read back from the store: a GPU with an energy
+    counter (700 W) and a CPU without one (its 50 W estimated), as asked."""
+    from combien.measure.runs import get_run, stored_bill
+    from combien.store import Store
+
+    sensors = [FakeSensor(700.0, name="NVIDIA H100 80GB HBM3")] if gpu else []
+    if cpu:
+        sensors.append(FakeSensor(50.0, kind="cpu", name="AMD EPYC 9654", method="estimated"))
+    db, clock = str(tmp_path / "runs.db"), ManualClock()
+    with combien.Tracker(location="FR", db=db, sensors=sensors, clock=clock) as t:
+        clock.advance(100.0)
+    return stored_bill(get_run(Store(db), t.id))
+
+
+def test_reports_of_a_run_whose_devices_are_all_estimated(tmp_path: Path) -> None:
+    bill = _tracked(tmp_path, gpu=False, cpu=True)
+    card = report(bill, "hf-model-card")
+    assert "source: estimated with combien's tracker (cpu estimated from utilisation" in card
+    assert "measured" not in card.split("---")[1]  # the metadata block
+    act = report(bill, "eu-ai-act")
+    assert "| Energy (IT equipment) |" in act and "| estimated | tracked: cpu (estimated) |" in act
+    assert "not measured: no device of the run had an energy counter (cpu)" in act
+    assert "some devices" not in act
+    described = json.loads(report(bill, "boamps"))["task"]["taskDescription"]
+    assert described.startswith("Training energy estimated by combien's tracker: cpu estimated")
+    assert "Tracked with combien: IT energy of the run (cpu estimated" in report(bill, "markdown")
+
+
+def test_reports_of_a_run_whose_devices_are_all_measured(tmp_path: Path) -> None:
+    bill = _tracked(tmp_path, gpu=True, cpu=False)
+    card = report(bill, "hf-model-card")
+    assert "source: measured with combien (gpu measured by hardware sensors)" in card
+    assert "estimated" not in card.split("---")[1]
+    act = report(bill, "eu-ai-act")
+    # 700 W × 100 s = 19.4 Wh, taken as read
+    assert "| Energy (IT equipment) | 19.4 Wh | — | measured | tracked: gpu (measured) |" in act
+    assert "not measured" not in act
+    described = json.loads(report(bill, "boamps"))["task"]["taskDescription"]
+    assert described.startswith("Training energy measured by combien's tracker: gpu measured")
+
+
+def test_reports_of_a_run_with_measured_and_estimated_devices(tmp_path: Path) -> None:
+    bill = _tracked(tmp_path, gpu=True, cpu=True)
+    both = "gpu measured by hardware sensors; cpu estimated from utilisation"
+    card = report(bill, "hf-model-card")
+    assert f"source: partly measured with combien ({both}" in " ".join(card.split())
+    act = report(bill, "eu-ai-act")
+    assert f"| {both}, without an energy counter |" in act
+    assert f"The energy consumption is partly measured: {both}" in act
+    assert "| partly measured IT energy × PUE 1.25 (estimated) |" in act
+    described = json.loads(report(bill, "boamps"))["task"]["taskDescription"]
+    assert described.startswith(f"Training energy tracked by combien's tracker: {both}")
 
 
 # ------------------------------------------------------------------ the paper's appendix, the page

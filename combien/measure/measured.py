@@ -119,7 +119,7 @@ def measured_bill(
     low = measured + estimated * (rel.low or 1.0)
     high = measured + estimated * (rel.high or 1.0)
     kinds = sorted({f"{d.kind} ({d.method})" for d, _ in devices}) or ["nothing"]
-    source = f"measured: {', '.join(kinds)}"
+    source = f"tracked: {', '.join(kinds)}"
     bill = _bill(site, devices, (measured + estimated, low, high), duration_s, source, started_at)
     if run is None:
         return bill

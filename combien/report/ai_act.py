@@ -97,14 +97,27 @@ def render(bill: Bill) -> str:
             left=(3, 4),
         )
         if it.method != "measured":
-            out += [
-                "",
-                "The energy consumption is not measured: it is estimated from the "
-                "computational resources used, as Annex XI point 2(e) allows.",
-            ]
+            out += ["", _energy_note(bill)]
     out += ["", "### Systemic risk (Article 51(2))", "", _risk_text(bill, notes)]
     out += ["", "### Sources", "", *notes.markdown()]
     return "\n".join(out) + "\n"
+
+
+def _energy_note(bill: Bill) -> str:
+    """What of the energy is not measured, and how it is estimated instead."""
+    how = figures.tracked(bill)
+    if how is None:
+        return (
+            "The energy consumption is not measured: it is estimated from the computational "
+            "resources used, as Annex XI point 2(e) allows."
+        )
+    if how.measured:
+        return f"The energy consumption is partly measured: {how.describe()}."
+    return (
+        "The energy consumption is not measured: no device of the run had an energy counter "
+        f"({', '.join(how.estimated) or 'none recorded'}); it is estimated from their "
+        "utilisation during the run."
+    )
 
 
 def _risk_text(bill: Bill, notes: Footnotes) -> str:

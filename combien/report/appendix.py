@@ -3,6 +3,7 @@ markdown or LaTeX."""
 
 from __future__ import annotations
 
+from combien.report import figures
 from combien.results.bill import INPUT_HEADER, Bill, input_rows
 from combien.results.document import Footnotes, markdown_table
 
@@ -14,11 +15,28 @@ METHOD = (
     "percentiles of {samples:,} Monte Carlo samples (seed {seed}) over every uncertain input."
 )
 
+TRACKED_METHOD = (
+    "Tracked with combien: IT energy of the run ({devices}) → facility energy (× PUE) → "
+    "operational carbon (× grid intensity), embodied carbon (device footprint × share of its "
+    "service life), water (on-site WUE, off-site water intensity of electricity) and cost. Ranges "
+    "are the 5th–95th percentiles of {samples:,} Monte Carlo samples (seed {seed}) over every "
+    "uncertain input."
+)
+
+
+def method(bill: Bill) -> str:
+    """How the bill was obtained: a tracked run's devices, measured or estimated, or an
+    estimate from the compute."""
+    how = figures.tracked(bill)
+    if how is None:
+        return METHOD.format(samples=bill.samples, seed=bill.seed)
+    return TRACKED_METHOD.format(devices=how.describe(), samples=bill.samples, seed=bill.seed)
+
 
 def markdown(bill: Bill) -> str:
     notes = Footnotes()
     out = [f"## Appendix: energy, carbon, water and cost — {bill.heading()}", ""]
-    out += [METHOD.format(samples=bill.samples, seed=bill.seed), ""]
+    out += [method(bill), ""]
     out += markdown_table(("quantity", "value", "90% range"), bill.rows())
     out += ["", "### Inputs", ""]
     out += markdown_table(INPUT_HEADER, input_rows(bill.inputs, notes), left=(2, 3))
@@ -53,7 +71,7 @@ def latex(bill: Bill) -> str:
     inputs = input_rows(bill.inputs, notes)
     out = [
         f"\\section*{{Appendix: energy, carbon, water and cost --- {escape(bill.heading())}}}",
-        escape(METHOD.format(samples=bill.samples, seed=bill.seed)),
+        escape(method(bill)),
         "",
         "\\begin{tabular}{lrr}",
         "\\toprule",

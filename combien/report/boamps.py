@@ -173,10 +173,9 @@ def to_dict(bill: Bill, now: datetime | None = None) -> dict[str, object]:
         unknown.append("infraType ('other')")
     if env["country"] == UNKNOWN:
         unknown.append(f"country ('{UNKNOWN}')")
-    how = "measured by combien's tracker" if measured else "estimated by combien"
     description = (
-        f"Training energy {how}. powerConsumption is the IT energy (what the hardware drew), "
-        "without the facility's overhead (PUE). Not known to combien: "
+        f"Training energy {_how(bill)}. powerConsumption is the IT energy (what the hardware "
+        "drew), without the facility's overhead (PUE). Not known to combien: "
         f"{', '.join(unknown)}."
     )
     return {
@@ -200,6 +199,15 @@ def to_dict(bill: Bill, now: datetime | None = None) -> dict[str, object]:
         "environment": env,
         "quality": quality(bill),
     }
+
+
+def _how(bill: Bill) -> str:
+    """How the training energy was obtained, device kind by kind for a tracked run."""
+    how = figures.tracked(bill)
+    if how is None:
+        return "estimated by combien from the compute"
+    verb = {"partly measured": "tracked", "tracked": "tracked"}.get(how.method, how.method)
+    return f"{verb} by combien's tracker: {how.describe()}"
 
 
 def render(bill: Bill) -> str:

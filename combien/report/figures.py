@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from combien.measure.sensors import ESTIMATED
+from combien.measure.sensors import MEASURED as SENSOR_MEASURED
 from combien.provenance import Assumption
 from combien.resolve.resolver import MEASURED
 from combien.results.bill import Bill, Line
@@ -58,24 +60,29 @@ def compute_flop(bill: Bill) -> Figure | None:
 
 
 def energy(bill: Bill) -> tuple[Figure, Figure] | None:
-    """(facility energy, IT energy) in kWh, each with its method: IT energy measured by the
-    devices' counters, or estimated from the computational resources (chip-hours × power);
+    """(facility energy, IT energy) in kWh, each with its method: a tracked run's IT energy
+    measured by the devices' sensors, estimated by the tracker where a device has none, or
+    both (see `tracked`), else estimated from the computational resources (chip-hours × power);
     facility energy adds the PUE, always an estimate unless the PUE was given."""
     facility, it = bill.line("energy_kwh"), bill.line("it_energy_kwh")
     if facility is None or it is None:
         return None
     measured = bill.inputs.get("it_energy_kwh")
-    if measured is not None and measured.origin == "measured":
-        partly = "(estimated)" in measured.source
-        method = "tracked, some devices estimated (see source)" if partly else "measured"
-        it_figure = from_line(it, method, measured.source)
+    how = tracked(bill)
+    if measured is not None and how is not None:
+        word = how.method  # the devices' methods, each named where they differ
+        it_figure = from_line(
+            it, how.describe() if word == "partly measured" else word, measured.source
+        )
     elif measured is not None:
-        it_figure = from_line(it, _METHODS.get(measured.origin, "estimated"), measured.source)
+        word = _METHODS.get(measured.origin, "estimated")
+        it_figure = from_line(it, word, measured.source)
     else:
-        it_figure = from_line(it, "estimated", "combien: chip-hours × chip power × server overhead")
+        word = "estimated"
+        it_figure = from_line(it, word, "combien: chip-hours × chip power × server overhead")
     pue = bill.inputs.get("pue")
     pue_text = f"PUE {count(pue.value)} ({_METHODS.get(pue.origin, 'estimated')})" if pue else ""
-    method = f"{it_figure.method} IT energy × {pue_text}" if pue_text else it_figure.method
+    method = f"{word} IT energy × {pue_text}" if pue_text else it_figure.method
     return from_line(facility, method, pue.source if pue else it_figure.source), it_figure
 
 
@@ -95,6 +102,50 @@ def hardware(bill: Bill) -> str:
 
 def location(bill: Bill) -> str:
     return bill.labels.get("location", "") or "not given"
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """How a tracked run's IT energy was obtained, from the run's record of its devices: the
+    kinds of device read from hardware sensors (energy counters, power meters) and the kinds
+    estimated because none could be read (CPU by TDP × utilisation, memory by W/GB)."""
+
+    measured: tuple[str, ...]
+    estimated: tuple[str, ...]
+
+    @property
+    def method(self) -> str:
+        """'measured', 'estimated', 'partly measured' (some of each), or 'tracked' (the run's
+        devices are not recorded)."""
+        if self.measured and self.estimated:
+            return "partly measured"
+        return "measured" if self.measured else "estimated" if self.estimated else "tracked"
+
+    def describe(self) -> str:
+        """'gpu measured by hardware sensors; cpu, dram estimated from utilisation, without an
+        energy counter'."""
+        parts = (
+            [f"{', '.join(self.measured)} measured by hardware sensors"] if self.measured else []
+        )
+        if self.estimated:
+            parts.append(
+                f"{', '.join(self.estimated)} estimated from utilisation, without an energy counter"
+            )
+        return "; ".join(parts) or "devices not recorded"
+
+
+def tracked(bill: Bill) -> Tracked | None:
+    """What a tracked run measured and what it estimated (None: the bill is an estimate)."""
+    if not is_measured(bill):
+        return None
+    run = bill.extra.get("run")
+    devices = run.get("devices") if isinstance(run, dict) else None
+    rows = [d for d in devices if isinstance(d, dict)] if isinstance(devices, list) else []
+    by_method: dict[str, dict[str, None]] = {SENSOR_MEASURED: {}, ESTIMATED: {}}
+    for d in rows:
+        method = ESTIMATED if d.get("method") == ESTIMATED else SENSOR_MEASURED
+        by_method[method][str(d.get("kind"))] = None
+    return Tracked(tuple(by_method[SENSOR_MEASURED]), tuple(by_method[ESTIMATED]))
 
 
 def is_measured(bill: Bill) -> bool:

@@ -23,21 +23,26 @@ def metadata(bill: Bill, training_type: str = "pre-training") -> dict[str, objec
     total = bill.line("co2e_total_kg")
     if total is None:
         raise InputError("hf-model-card: the bill has no CO2e total — give the compute or a run")
-    how = (
-        "measured with combien (devices' energy counters)"
-        if figures.is_measured(bill)
-        else (
-            "estimated with combien (compute → energy → carbon, 5th–95th percentile "
-            f"{span(total.low, total.high, 'kg')})"
-        )
-    )
     return {
         "emissions": total.value * G_PER_KG,
-        "source": how,
+        "source": _source(bill, total.low, total.high),
         "training_type": training_type,
         "geographical_location": figures.location(bill),
         "hardware_used": figures.hardware(bill),
     }
+
+
+def _source(bill: Bill, low: float, high: float) -> str:
+    """How the emissions were obtained: a tracked run's devices measured or estimated, or an
+    estimate from the compute."""
+    band = f"5th–95th percentile {span(low, high, 'kg')}"
+    how = figures.tracked(bill)
+    if how is None:
+        return f"estimated with combien (compute → energy → carbon, {band})"
+    if how.method == "measured":
+        return f"measured with combien ({how.describe()})"
+    tool = "combien's tracker" if how.method == "estimated" else "combien"
+    return f"{how.method} with {tool} ({how.describe()}; {band})"
 
 
 def render(bill: Bill, training_type: str = "pre-training") -> str:
