@@ -257,6 +257,18 @@ def _duration(hours: float) -> str:
     return f"{_sig(hours * SECONDS_PER_HOUR, 3)} s"
 
 
+def seconds(duration_s: float) -> str:
+    """A duration given in seconds, as `quantity` shows hours: '0.170 s', '4.50 min', '12.0 h'
+    (a run that lasted a fraction of a second does not read '0 s')."""
+    return _duration(duration_s / SECONDS_PER_HOUR)
+
+
+def ratio(value: float) -> str:
+    """A ratio to three significant digits: '1.00', '0.170', '0.00123', '1,234' (a small
+    ratio is not rounded to '0.00')."""
+    return _sig(value, 3)
+
+
 def money(usd: float, *, thousands: bool = False) -> str:
     """Dollars: '$150M', '$1.41B', '$260k', '$33,750', '$4.86', '$0.000686' (whole dollars up
     to $100,000, as prices are quoted; `thousands`: '$72.9k' from $1,000, to match a range's

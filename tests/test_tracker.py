@@ -492,3 +492,21 @@ def test_count_gives_the_measured_energy_per_request_and_token(tmp_path: Path) -
     assert any("count() refused" in n for n in notes)
     stored = Store(db).run(t.id)["bill"]  # what `runs show` reads back
     assert stored["run"]["served"]["energy_per_output_token_j"] == pytest.approx(0.6)
+
+
+def test_a_run_under_a_second_does_not_read_0_s(tmp_path: Path, cli: Any) -> None:
+    from combien.measure.runs import Comparison
+
+    db, clock = str(tmp_path / "runs.db"), ManualClock()
+    with combien.Tracker(db=db, sensors=[FakeSensor(100.0)], clock=clock) as t:
+        clock.advance(0.17)
+    # 100 W × 0.17 s = 17 J = 0.00472 Wh
+    assert t.summary() == "combien: 0.00472 Wh in 0.170 s"
+    listing = cli("runs", "list", "--db", db, "--format", "markdown").out
+    (row,) = [r for r in listing.splitlines() if r.startswith(f"| {t.id} |")]
+    assert "| 0.170 s |" in row
+    # a measured energy a thousandth of the estimate: its ratio, not 0.00
+    estimate = {"value": 4.72, "low": 3.0, "high": 6.0}
+    line = {"measured": 0.00472, "estimated": estimate, "ratio": 0.001, "inside_range": False}
+    (compared,) = Comparison({"energy_kwh": line}).rows()
+    assert compared[-1] == "0.00100"

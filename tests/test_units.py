@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from combien.errors import InputError
-from combien.units import count, parse_hours, parse_number, quantity
+from combien.units import count, parse_hours, parse_number, quantity, ratio, seconds
 
 
 @pytest.mark.parametrize(
@@ -65,6 +65,12 @@ def test_display() -> None:
     assert quantity(708_000, "L") == "708 kL"
     assert count(3.14e23) == "3.14e23"
     assert count(16384) == "16,384"
+
+
+def test_short_durations_and_small_ratios_keep_their_digits() -> None:
+    assert seconds(0.17) == "0.170 s" and seconds(0.0042) == "0.00420 s"
+    assert seconds(270) == "4.50 min" and seconds(7200) == "2.00 h"
+    assert ratio(0.00123) == "0.00123" and ratio(1.0) == "1.00" and ratio(1234.5) == "1,234"
 
 
 def test_z95_is_the_95th_percentile_of_a_standard_normal() -> None:

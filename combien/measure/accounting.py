@@ -13,7 +13,7 @@ from typing import Any
 
 from combien.measure.forecast import Forecast, RunningForecast
 from combien.measure.sampler import Measurement
-from combien.units import kwh_from_j, quantity
+from combien.units import kwh_from_j, quantity, seconds
 
 SCOPE_NOTES = {
     "process": "GPU energy is whole-device; CPU and memory energy attributed to the tracked "
@@ -99,7 +99,7 @@ class Accounting:
         """One line: the energy so far and, when known, the forecast."""
         text = (
             f"combien: {quantity(kwh_from_j(measurement.energy_j), 'kWh')} "
-            f"in {measurement.duration_s:.0f} s"
+            f"in {seconds(measurement.duration_s)}"
         )
         prediction = self.forecast()
         if prediction is None:

@@ -16,7 +16,7 @@ from combien.measure.sensors import Device
 from combien.results.bill import Bill
 from combien.results.document import JSON, dumps, markdown_table, rich_table
 from combien.store import Store
-from combien.units import SECONDS_PER_HOUR, kwh_from_j, quantity
+from combien.units import SECONDS_PER_HOUR, kwh_from_j, quantity, ratio, seconds
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -201,7 +201,7 @@ class Comparison:
         out: list[tuple[str, ...]] = []
         for key, line in self.lines.items():
             unit, est = OUTPUTS[key].unit, line["estimated"]
-            ratio = line["ratio"]
+            share = line["ratio"]
             out.append(
                 (
                     OUTPUTS[key].label,
@@ -210,7 +210,7 @@ class Comparison:
                     f"{quantity(est['low'], unit)} – {quantity(est['high'], unit)}"
                     if isinstance(est, dict)
                     else "—",
-                    f"{ratio:.2f}" if isinstance(ratio, float) else "—",
+                    ratio(share) if isinstance(share, float) else "—",
                 )
             )
         return out
@@ -261,7 +261,7 @@ class RunList:
                 printable(r["project"]),
                 r["status"] + (" (damaged)" if r.get("problems") else ""),
                 dt.datetime.fromtimestamp(r["started_at"]).strftime("%Y-%m-%d %H:%M"),
-                f"{r['duration_s']:.0f} s",
+                seconds(r["duration_s"]),
                 quantity(r["energy_kwh"], "kWh") if r["energy_kwh"] is not None else "?",
                 quantity(r.get("co2e_kg"), "kg"),
                 printable(r["command"]),

@@ -17,7 +17,7 @@ from combien.errors import InputError
 from combien.resolve.spec import InferenceRun
 from combien.results.document import JSON, dumps, markdown_table, rich_table
 from combien.serving.infer import GPU_LINE, InferenceBill, infer
-from combien.units import J_PER_KWH, kwh_from_j
+from combien.units import J_PER_KWH, kwh_from_j, ratio
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -89,7 +89,7 @@ class ServedComparison:
                     joules(row["measured"]),
                     joules(est["value"]),
                     f"{joules(est['low'])[:-2]} – {joules(est['high'])}",
-                    f"{float(row['ratio']):.2f}" if row["ratio"] is not None else "—",  # type: ignore[arg-type]
+                    ratio(float(row["ratio"])) if row["ratio"] is not None else "—",  # type: ignore[arg-type]
                     "yes" if row["inside_range"] else "no",
                 )
             )
