@@ -189,7 +189,11 @@ def test_unknown_format_suggests(cli: Any) -> None:
 
 
 def test_unknown_run(cli: Any, tmp_path: Path) -> None:
-    out = cli("report", "--run", "nope", "--db", str(tmp_path / "runs.db"))
+    from combien.store import Store
+
+    db = tmp_path / "runs.db"
+    Store(db).close()  # a store without runs
+    out = cli("report", "--run", "nope", "--db", str(db))
     assert out.code == 2 and "no run 'nope'" in out.err
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from combien.cli._output import Format, emit, given, print_renderable
 from combien.fields import INPUTS, METHOD, Field
+
+if TYPE_CHECKING:
+    from combien.store import Store
 
 __all__ = [
     "TRACKING",
@@ -26,6 +29,7 @@ __all__ = [
     "given",
     "option",
     "print_renderable",
+    "read_store",
     "runs_app",
     "with_fields",
 ]
@@ -67,6 +71,24 @@ runs_app = typer.Typer(
     help="Tracked runs in the store: list, show, export, compare.", no_args_is_help=True
 )
 app.add_typer(runs_app, name="runs")
+
+
+def read_store(db: str | None) -> Store:
+    """The run store, opened read-only. One named by --db or COMBIEN_DB must exist: a mistyped
+    path would otherwise read as a store without runs (the default store may not exist yet)."""
+    import os
+
+    from combien.errors import InputError
+    from combien.store import Store
+
+    store = Store(db, read_only=True)
+    named = "--db" if db else "COMBIEN_DB" if os.environ.get("COMBIEN_DB") else None
+    if named and not store.path.exists():
+        raise InputError(
+            f"no run store at {store.path} — check {named}; a store is made by the first "
+            "`combien track`"
+        )
+    return store
 
 
 def option(help_text: str, panel: str) -> Any:

@@ -11,7 +11,16 @@ from typing import Annotated, Any
 
 import typer
 
-from combien.cli._app import DbOpt, SamplesOpt, SeedOpt, SpecOpt, app, given, with_fields
+from combien.cli._app import (
+    DbOpt,
+    SamplesOpt,
+    SeedOpt,
+    SpecOpt,
+    app,
+    given,
+    read_store,
+    with_fields,
+)
 from combien.cli._quick import estimate_result
 from combien.errors import InputError
 from combien.resolve.spec import TrainingRun
@@ -59,9 +68,8 @@ def report(
         )
     if run is not None:
         from combien.measure.runs import get_run, stored_bill
-        from combien.store import Store
 
-        bill = stored_bill(get_run(Store(db), run))
+        bill = stored_bill(get_run(read_store(db), run))
     else:
         options = given({**flags, "spec": spec, "samples": samples, "seed": seed})
         bill = estimate_result(options)

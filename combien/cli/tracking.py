@@ -17,6 +17,7 @@ from combien.cli._app import (
     emit,
     given,
     option,
+    read_store,
     runs_app,
     with_fields,
 )
@@ -161,9 +162,8 @@ def runs_list(
 ) -> None:
     """List tracked runs, newest first (runs whose tracker died show as interrupted)."""
     from combien.measure.runs import RunList, summary_rows
-    from combien.store import Store
 
-    store = Store(db, read_only=True)
+    store = read_store(db)
     rows = summary_rows(
         store,
         limit,
@@ -184,9 +184,8 @@ def runs_show(
 ) -> None:
     """Show a tracked run's bill (JSON: combien.bill/1 with its `run` object)."""
     from combien.measure.runs import get_run, stored_bill
-    from combien.store import Store
 
-    emit(stored_bill(get_run(Store(db, read_only=True), run_id)), output_format)
+    emit(stored_bill(get_run(read_store(db), run_id)), output_format)
 
 
 @runs_app.command("export")
@@ -204,14 +203,13 @@ def runs_export(
     """Export every run (or one run's samples: `combien runs export ID`) as CSV or JSON,
     streamed as it is read."""
     from combien.measure.runs import export
-    from combien.store import Store
 
     if output_format not in ("csv", "json"):
         raise InputError(f"--format: {output_format!r} is not one of 'csv', 'json'")
     if run_id is not None and run is not None and run_id != run:
         raise InputError("runs export: give the run once, as RUN_ID (not also --run)")
     export(
-        Store(db, read_only=True),
+        read_store(db),
         output_format,
         run_id if run_id is not None else run,
         out=sys.stdout,
@@ -250,9 +248,8 @@ def runs_compare(
     (requests counted) with combien infer, per request and per output token."""
     from combien.measure.runs import compare, estimate_for_run, get_run, stored_bill
     from combien.resolve.spec import InferenceRun, TrainingRun, read_yaml
-    from combien.store import Store
 
-    run = get_run(Store(db, read_only=True), run_id)
+    run = get_run(read_store(db), run_id)
     served = ((run.get("bill") or {}).get("run") or {}).get("served")
     if served and served.get("requests"):
         from combien.serving.compare import compare_served, estimate_for_served
