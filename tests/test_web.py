@@ -106,6 +106,32 @@ def test_unknown_run_is_404_in_json_and_in_a_page(client: TestClient) -> None:
     assert "Traceback" not in page.text
 
 
+def test_serve_refuses_an_address_it_cannot_take_before_serving(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host that is no address, an address of another machine (TEST-NET-1, RFC 5737) or a
+    port in use: one line, exit 2, and never 'serving on'; the server is never started."""
+    import uvicorn
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server was started")
+
+    monkeypatch.setattr(uvicorn, "run", never)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        cases = {
+            ("--host", "999.1.1.1"): "--host: '999.1.1.1' is not an IPv4 address — use an",
+            ("--host", "192.0.2.1"): "--host: cannot serve on 192.0.2.1 (",
+            ("--port", port): f"--port: {port} is in use on 127.0.0.1 — pass another --port",
+        }
+        for args, message in cases.items():
+            out = cli("serve", *args)
+            assert (out.code, out.out) == (2, "") and out.err.count("\n") == 1, out.err
+            assert out.err.startswith(f"combien: error: {message}")
+
+
 def test_openapi_parameters_are_the_field_table(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     names = {p["name"] for p in spec["paths"]["/api/estimate"]["get"]["parameters"]}
