@@ -152,29 +152,29 @@ def test_bad_track_options_are_one_line_and_exit_2(tmp_path: Path) -> None:
     ],
 )
 def test_reading_a_store_that_is_not_there_says_so_and_creates_none(
-    tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+    tmp_path: Path, cli: Any, args: tuple[str, ...]
 ) -> None:
-    """A mistyped --db or COMBIEN_DB is one line, exit 2, not an empty list; nothing is made."""
+    """A mistyped --db is one line, exit 2, not an empty list; nothing is made."""
     missing = tmp_path / "nowhere" / "runs.db"
     result = cli(*args, "--db", str(missing))
     assert (result.code, result.out) == (2, "") and result.err.count("\n") == 1
     assert result.err.startswith(f"combien: error: no run store at {missing} — check --db;")
-    monkeypatch.setenv("COMBIEN_DB", str(missing))
-    result = cli(*args)
-    assert result.code == 2 and f"no run store at {missing} — check COMBIEN_DB;" in result.err
     assert not (tmp_path / "nowhere").exists()
 
 
-def test_the_default_store_not_made_yet_lists_no_runs(
-    tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("configured", ["COMBIEN_DB", "HOME"])
+def test_the_configured_store_not_made_yet_lists_no_runs(
+    tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch, configured: str
 ) -> None:
-    """Before the first tracked run, the default store (~/.combien/runs.db) is not there yet:
-    nothing is tracked, and nothing is created by reading."""
+    """Before the first tracked run, the store of COMBIEN_DB (else ~/.combien/runs.db) is not
+    there yet: nothing is tracked, and reading creates nothing."""
     monkeypatch.delenv("COMBIEN_DB", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
+    if configured == "COMBIEN_DB":
+        monkeypatch.setenv("COMBIEN_DB", str(tmp_path / "nowhere" / "runs.db"))
     listing = cli("runs", "list", "--format", "json")
     assert listing.code == 0 and listing.json() == []
-    assert not (tmp_path / ".combien").exists()
+    assert not (tmp_path / ".combien").exists() and not (tmp_path / "nowhere").exists()
 
 
 def test_an_unwritable_output_keeps_the_exit_code_and_the_bill(tmp_path: Path) -> None:

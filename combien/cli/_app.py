@@ -74,18 +74,16 @@ app.add_typer(runs_app, name="runs")
 
 
 def read_store(db: str | None) -> Store:
-    """The run store, opened read-only. One named by --db or COMBIEN_DB must exist: a mistyped
-    path would otherwise read as a store without runs (the default store may not exist yet)."""
-    import os
-
+    """The run store, opened read-only. One named by --db must exist: a mistyped path would
+    otherwise read as a store without runs. The configured store (COMBIEN_DB, else
+    ~/.combien/runs.db) is made by the first tracked run: until then it reads as empty."""
     from combien.errors import InputError
     from combien.store import Store
 
     store = Store(db, read_only=True)
-    named = "--db" if db else "COMBIEN_DB" if os.environ.get("COMBIEN_DB") else None
-    if named and not store.path.exists():
+    if db and not store.path.exists():
         raise InputError(
-            f"no run store at {store.path} — check {named}; a store is made by the first "
+            f"no run store at {store.path} — check --db; a store is made by the first "
             "`combien track`"
         )
     return store
