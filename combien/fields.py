@@ -45,6 +45,12 @@ CONSTRAINTS = "constraints"
 
 PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32")
 WEIGHT_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4", "mxfp4")
+#: the help of the serving accelerator's flag (`infer --hardware`, `lifecycle --serve-hardware`):
+#: the part the model's maker states (serving_hardware.csv), else resolve/serving.py's default
+SERVING_HARDWARE_HELP = (
+    "Serving accelerator (default: the one the model's maker says it serves on, e.g. b200 for "
+    "gpt-4o, tpu-v6e for claude-3.5-sonnet; else h100-sxm)."
+)
 KV_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
 COMMITMENTS = ("on-demand", "1y", "3y")
 #: dates (--start) are read from this year, the first of the grid series (Ember's start at 2000),

@@ -208,6 +208,20 @@ def count(value: float | None) -> str:
     return _sig(value, 3) if abs(value) >= 0.01 else f"{value:.3g}"
 
 
+def plural(value: float | None, noun: str) -> str:
+    """A count and its noun, singular for one: plural(1, 'replica') → '1 replica',
+    plural(86.4, 'request') → '86.4 requests'."""
+    return f"{count(value)} {noun}{'' if value == 1 else 's'}"
+
+
+def share(fraction: float) -> str:
+    """A fraction as a percentage, small ones not rounded to nothing: 0.5 → '50%',
+    2e-5 → '0.002%'."""
+    if fraction == 0 or abs(fraction) >= 0.01:
+        return f"{fraction:.0%}"
+    return f"{fraction * 100:.2g}%"
+
+
 def quantity(value: float | None, unit: str) -> str:
     """Human display of a quantity in its canonical unit: '33.0 GWh', '12,818 t', '8.85 ML',
     '$33,750', '78.4 d', '989 TFLOP/s', '700 W', '2028.6' (a calendar year)."""

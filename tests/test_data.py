@@ -193,6 +193,16 @@ def test_presets_carry_published_figures(model_id: str, field: str, published: f
     assert getattr(preset, field) == pytest.approx(published)
 
 
+def test_every_preset_says_what_it_works_on() -> None:
+    # models.csv domain: Epoch AI's, lower case; `combien infer` serves the language models
+    known = {"language", "vision", "games", "speech", "audio", "multimodal", "biology",
+             "image generation"}  # fmt: skip
+    domains = {m.id: m.domain for m in catalog.models().rows}
+    assert all(d and set(d) <= known for d in domains.values()), domains
+    assert domains["alexnet"] == ("vision",) and domains["alphago-lee"] == ("games",)
+    assert domains["llama-3.1-405b"] == ("language",)
+
+
 def _raw_models() -> dict[str, dict[str, str]]:
     with DATA.joinpath("models.csv").open(encoding="utf-8", newline="") as fh:
         return {row["id"]: row for row in csv.DictReader(fh)}

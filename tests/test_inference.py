@@ -159,6 +159,21 @@ BAD = [
         "raise --gpus or use --precision fp8/int4",
     ),
     (["--tokens-out", "100"], "model size unknown", "give --params (e.g. 70B) or --model PRESET"),
+    (  # a preset whose maker publishes no size, and of which combien holds no estimate
+        ["--model", "claude-2"],
+        "the claude-2 preset (Claude 2, Anthropic) has no parameter count",
+        "give --params (e.g. 70B)",
+    ),
+    (  # precisions.csv: V100 tensor cores take fp16; fp8 came with Hopper
+        ["--model", "llama-3.1-8b", "--hardware", "v100", "--precision", "fp8"],
+        "v100 has no fp8",
+        "its precisions: fp16, fp32",
+    ),
+    (  # Epoch AI files AlexNet under vision: it generates no tokens
+        ["--model", "alexnet"],
+        "alexnet (AlexNet) is not a language model",
+        "--params without --model",
+    ),
     (["--model", "gpt9"], "unknown model 'gpt9'", "did you mean: "),
     (["--params", "7B", "--precision", "fp2"], "--precision: unknown 'fp2'", "use one of bf16"),
     (["--params", "7B", "--utilisation", "1.5"], "--utilisation must be in (0, 1]", "e.g. 0.4"),
@@ -261,6 +276,11 @@ def test_lifecycle_break_even(cli: Any) -> None:
     assert energy_year["serving"]["value"] == pytest.approx(
         energy_year["serving_per_day"]["value"] * 365.25
     )
+    # the serving accelerator assumed is lifecycle's --serve-hardware (--hardware trains)
+    (assumed,) = [w for w in data["warnings"] if "is assumed" in w]
+    assert assumed.startswith("no serving hardware given: h100-sxm is assumed — Meta AI states")
+    assert assumed.endswith("— pass --serve-hardware")
+    assert assumed in data["serving"]["warnings"]  # the serving bill within says it alike
     never = cli("lifecycle", "--model", "llama-3.1-405b", "--months", "0")
     assert never.code == 2 and never.err.count("\n") == 1 and "Traceback" not in never.err
     assert "--months must be from 0.01 to 1,200 (got 0.0)" in never.err

@@ -152,7 +152,10 @@ def test_light_traffic_keeps_the_replica_its_memory_needs() -> None:
     light = infer(model="llama-3.1-405b", hardware="h100-sxm", requests_per_day=1000, samples=100)
     assert busy.serving["gpus_per_replica"] == 32 and busy.serving["gpus_for_memory"] == 16
     assert light.serving["gpus_per_replica"] == 16 and light.serving["gpus_total"] == 16
-    assert "1 replica = 16 accelerators for 1,000 requests/day" in light.setup_text()
+    fleet = (
+        "1 replica for 1,000 requests/day, on 2 whole servers of 8 = 16 accelerators provisioned;"
+    )
+    assert fleet in light.setup_text()  # the replica fills both servers: none idle
     # an 8B model on one A100 at 100 requests a day: one GPU per replica on one 8-GPU server
     small = infer(model="llama-3.1-8b", hardware="a100-80gb", requests_per_day=100, samples=100)
     assert small.serving["gpus_per_replica"] == 1 and small.serving["gpus_total"] == 8
@@ -177,6 +180,24 @@ def test_light_traffic_pays_for_idle_servers() -> None:
     busy = infer(model="llama-3.1-8b", rps=1, utilisation=1.0, samples=100)
     ratio = bill.per_request["energy_kwh"].value / busy.per_request["energy_kwh"].value
     assert ratio > 5  # most of the server idles, and idle power is charged
+    # said as it is: one replica of one GPU, on one whole server whose other 7 GPUs idle
+    assert "1 × h100-sxm per replica" in bill.setup_text()
+    assert (
+        "1 replica for 86,400 requests/day, on 1 whole server of 8 = 8 accelerators "
+        "provisioned, of which 7 hold no replica and idle"
+    ) in bill.setup_text()
+    assert bill.inputs["utilisation"].source.endswith(
+        "× 1 GPU per replica ÷ 8 GPUs provisioned (1 replica for the peak, on 1 whole server of 8)"
+    )
+    assert {"replicas", "gpus_total", "gpus_busy"} <= set(bill.to_dict()["serving"])
+    assert bill.serving["gpus_busy"] == 1
+    # a given utilisation provisions the replicas alone, in no whole servers
+    one = infer(model="llama-3.1-8b", requests_per_day=1, utilisation=0.5, samples=100)
+    assert "1 replica for 1 request/day = 1 accelerator;" in one.setup_text()
+    # a share of the time too small for a whole percent is not said to be 0%
+    rare = infer(model="llama-3.1-8b", rps=0.001, samples=100)
+    assert "replicas busy 0% " not in rare.setup_text()
+    assert f"replicas busy {100 * rare.inputs['utilisation'].value:.2g}% " in rare.setup_text()
 
 
 def test_replicas_are_sized_for_the_peak() -> None:
@@ -295,3 +316,94 @@ def test_a_given_batch_whose_cache_does_not_fit_says_how_many_would() -> None:
         tokens_out=291.7, samples=100,
     )  # fmt: skip
     assert "kv-cache-full" not in [w.code for w in fitting.warnings]
+
+
+def test_a_given_batch_is_checked_against_the_latency_targets() -> None:
+    # Llama 3.1 8B at batch 1 on one H100: a token takes about 7.4 ms (16 GB of weights read at
+    # 3.35 TB/s × 0.66, and the engine's time), the first token about 43 ms
+    common = dict(model="llama-3.1-8b", hardware="h100-sxm", batch=1, gpus=1, samples=100)
+    missed = infer(tpot_ms=1, ttft_ms=1000, **common)  # type: ignore[arg-type]
+    step, prefill = missed.serving["decode_step_ms"], missed.serving["prefill_ms"]
+    assert isinstance(step, float) and isinstance(prefill, float)
+    assert 1 < step < 40 and prefill < 1000
+    (warning,) = [w.message for w in missed.warnings if w.code == "latency-target-missed"]
+    assert warning.startswith("--tpot-ms 1 is not met: at batch 1 on 1 × h100-sxm each output ")
+    assert f"token takes {step:,.1f} ms" in warning and "drop --batch" in warning
+    # both targets are kept in the inputs, as the user's
+    for name, value in (("tpot_ms", 1), ("ttft_ms", 1000)):
+        assert missed.inputs[name].value == value and missed.inputs[name].origin == "user"
+    assert missed.to_dict()["inputs"]["tpot_ms"]["value"] == 1
+    # the first token misses 1 ms too; a target the replica meets is not warned of
+    first = infer(ttft_ms=1, **common)  # type: ignore[arg-type]
+    (warning,) = [w.message for w in first.warnings if w.code == "latency-target-missed"]
+    assert "--ttft-ms 1 is not met" in warning and f"takes {prefill:,.1f} ms" in warning
+    met = infer(tpot_ms=40, **common)  # type: ignore[arg-type]
+    assert "latency-target-missed" not in [w.code for w in met.warnings]
+    assert met.inputs["tpot_ms"].value == 40 and "ttft_ms" not in met.inputs
+
+
+def test_weights_in_a_format_the_chip_lacks_are_refused() -> None:
+    # V100 computes in fp16 and fp32 only (precisions.csv): fp8 weights need Hopper or later
+    with pytest.raises(InputError, match=r"v100 has no fp8 — its precisions: fp16, fp32$"):
+        infer(model="llama-3.1-8b", hardware="v100", precision="fp8")
+    with pytest.raises(InputError, match="a100-80gb has no fp8 — its precisions: bf16, fp16"):
+        infer(model="llama-3.1-8b", hardware="a100-80gb", precision="fp8")
+    # the assumed part (Anthropic's TPUs) is said to be one, with the flag that changes it
+    with pytest.raises(InputError, match=r"tpu-v6e has no fp8 .* pass --hardware for a chip"):
+        infer(model="claude-3.5-sonnet", precision="fp8")
+    # int4 weights are stored, not computed in: 0.5 bytes each, at the V100's (fp16) peak
+    int4 = infer(model="llama-3.1-8b", hardware="v100", precision="int4", samples=100)
+    assert int4.serving["weight_bytes_per_param"] == 0.5
+    v100 = catalog.hardware().get("v100")
+    assert int4.inputs["peak_flops"].value == v100.peak_flops("bf16")
+
+
+def test_a_preset_without_a_size_says_so() -> None:
+    with pytest.raises(InputError) as caught:
+        infer(model="gemini-ultra")
+    assert str(caught.value).startswith(
+        "the gemini-ultra preset (Gemini 1.0 Ultra, Google DeepMind) has no parameter count"
+    )
+    assert "give --params (e.g. 70B)" in str(caught.value)
+    assert "or --model PRESET" not in str(caught.value)  # --model was given
+
+
+def test_only_language_models_are_served() -> None:
+    # Epoch AI files AlexNet under vision and AlphaGo under games: no tokens to generate
+    assert catalog.models().get("alexnet").domain == ("vision",)
+    for model, domain in (("alexnet", "vision"), ("xception", "vision"), ("alphazero", "games")):
+        with pytest.raises(
+            InputError, match=f"is not a language model — Epoch AI files it under {domain}"
+        ):
+            infer(model=model)
+    # a multimodal model that is also a language model is served
+    assert "language" in catalog.models().get("gpt-4o").domain
+    assert infer(model="gpt-4o", samples=100).per_request["energy_kwh"].value > 0
+    # with its energy per request given, nothing of the model is used
+    given = infer(model="alexnet", request_energy_kwh=1e-4, samples=100)
+    assert given.per_request["it_energy_kwh"].value == pytest.approx(1e-4)
+
+
+def test_a_request_longer_than_the_context_window_is_warned_of() -> None:
+    # Llama 3.1 8B reads 131,072 tokens (max_position_embeddings, architectures.csv)
+    assert catalog.architecture("llama-3.1-8b").context == 131_072
+    long = infer(model="llama-3.1-8b", tokens_in=130_000, tokens_out=2_000, samples=100)
+    (warning,) = [w.message for w in long.warnings if w.code == "beyond-context"]
+    assert (
+        "a request of 132,000 tokens (in + out) is longer than llama-3.1-8b's context " in warning
+    )
+    assert "window of 131,072 tokens" in warning
+    fits = infer(model="llama-3.1-8b", tokens_in=130_000, tokens_out=1_000, samples=100)
+    assert "beyond-context" not in [w.code for w in fits.warnings]
+
+
+def test_the_serving_hardware_help_names_the_makers_parts() -> None:
+    # `infer --hardware` and `lifecycle --serve-hardware`: the examples the help gives are the
+    # parts assumed, and its last resort is the resolver's
+    from combien.fields import SERVING_HARDWARE_HELP
+    from combien.resolve.serving import DEFAULT_HARDWARE
+
+    assert f"else {DEFAULT_HARDWARE})" in SERVING_HARDWARE_HELP
+    for model, part in (("gpt-4o", "b200"), ("claude-3.5-sonnet", "tpu-v6e")):
+        assert f"{part} for {model}" in SERVING_HARDWARE_HELP
+        assert infer(model=model, samples=100).serving["hardware"] == part

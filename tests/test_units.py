@@ -5,7 +5,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from combien.errors import InputError
-from combien.units import count, parse_hours, parse_number, quantity, ratio, seconds
+from combien.units import (
+    count,
+    parse_hours,
+    parse_number,
+    plural,
+    quantity,
+    ratio,
+    seconds,
+    share,
+)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +80,16 @@ def test_short_durations_and_small_ratios_keep_their_digits() -> None:
     assert seconds(0.17) == "0.170 s" and seconds(0.0042) == "0.00420 s"
     assert seconds(270) == "4.50 min" and seconds(7200) == "2.00 h"
     assert ratio(0.00123) == "0.00123" and ratio(1.0) == "1.00" and ratio(1234.5) == "1,234"
+
+
+def test_counts_and_shares_in_words() -> None:
+    assert (plural(1, "replica"), plural(8, "GPU"), plural(86.4, "request")) == (
+        "1 replica",
+        "8 GPUs",
+        "86.4 requests",
+    )
+    # a small share is not rounded to nothing: 2e-5 of the time is not 0%
+    assert (share(0.5), share(0), share(2e-5), share(0.0049)) == ("50%", "0%", "0.002%", "0.49%")
 
 
 def test_z95_is_the_95th_percentile_of_a_standard_normal() -> None:

@@ -16,13 +16,14 @@ from combien.cli._app import (
     with_fields,
 )
 from combien.cli._quick import infer_result
+from combien.fields import SERVING_HARDWARE_HELP
 from combien.resolve.spec import InferenceRun
 
 
 @app.command()
 @with_fields(
     *InferenceRun.inputs(),
-    help={"hardware": "Serving accelerator (default h100-sxm)."},
+    help={"hardware": SERVING_HARDWARE_HELP},
 )
 def infer(
     spec: SpecOpt = None,

@@ -19,7 +19,7 @@ from combien.cli._app import (
     with_fields,
 )
 from combien.cli._quick import estimate_result
-from combien.fields import HARDWARE_TIME, TRAFFIC
+from combien.fields import HARDWARE_TIME, SERVING_HARDWARE_HELP, TRAFFIC
 from combien.fields import months as checked_months
 from combien.resolve.spec import InferenceRun, TrainingRun
 
@@ -63,9 +63,7 @@ _SITE = ("location", "facility")
 @app.command()
 @with_fields(*_TRAINING, *_SERVING, *_SITE, help={"hardware": "Training accelerator."})
 def lifecycle(
-    serve_hardware: Annotated[
-        str | None, option("Serving accelerator (default h100-sxm).", HARDWARE_TIME)
-    ] = None,
+    serve_hardware: Annotated[str | None, option(SERVING_HARDWARE_HELP, HARDWARE_TIME)] = None,
     months: Annotated[
         float, typer.Option(help="Months of serving.", rich_help_panel=TRAFFIC)
     ] = 12.0,

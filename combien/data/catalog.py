@@ -159,6 +159,8 @@ class ModelPreset(Record):
     source: str
     as_of: str
     notes: str = ""
+    #: what the model works on, as Epoch AI files it: language, vision, games, ...
+    domain: tuple[str, ...] = ()
 
 
 class Cpu(Record):

@@ -6,10 +6,11 @@ lifecycle(TrainingRun(model="llama-3.1-405b", location="US"),
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from combien.fields import HEADLINES, OUTPUTS
+from combien.provenance import Caveat
 from combien.resolve.spec import InferenceRun, TrainingRun
 from combien.results.bill import Bill, Line
 from combien.results.document import JSON, csv_text, dumps, markdown_table, rich_table
@@ -159,4 +160,21 @@ def _value(line: object) -> object:
 
 def lifecycle(training: TrainingRun, serving: InferenceRun, months: float) -> Lifecycle:
     """The training bill plus `months` of serving at the serving run's traffic."""
-    return Lifecycle(estimate(training), infer(serving), months)
+    return Lifecycle(estimate(training), _serving_flags(infer(serving)), months)
+
+
+def _serving_flags(bill: InferenceBill) -> InferenceBill:
+    """The serving bill as lifecycle words it: there --hardware is the training accelerator,
+    and the serving one is --serve-hardware."""
+    warnings = tuple(
+        Caveat(
+            w.code,
+            w.message.replace("no hardware given", "no serving hardware given").replace(
+                "pass --hardware", "pass --serve-hardware"
+            ),
+        )
+        if w.code == "default-hardware"
+        else w
+        for w in bill.warnings
+    )
+    return replace(bill, warnings=warnings)

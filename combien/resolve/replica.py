@@ -21,7 +21,7 @@ from combien.engine import serving as equations
 from combien.errors import InputError
 from combien.resolve.resolver import DERIVED, USER, Resolver, default_assumption
 from combien.resolve.spec import InferenceRun
-from combien.units import BYTES_PER_GB, SECONDS_PER_DAY
+from combien.units import BYTES_PER_GB, SECONDS_PER_DAY, plural
 
 MILLISECONDS = 1e-3
 
@@ -102,7 +102,9 @@ def shape(
         batch = r.spec.batch
         r.put("batch", batch, "requests", USER)
         gpus = replica_gpus(r, hw, timing.memory_gb(batch), batch, timing.memory_gb(0))
-        return timing.shape(batch, gpus)
+        given = timing.shape(batch, gpus)
+        _check_targets(r, hw, given)
+        return given
     if r.spec.gpus is not None:
         _check_weights_fit(r, hw, r.spec.gpus)
     chosen = latency_bound(r, hw, timing, requests_per_day)
@@ -128,6 +130,26 @@ def shape(
             f"that the decode step meets {r.values['tpot_ms'].value:g} ms per output token",
         )
     return chosen
+
+
+def _check_targets(r: Resolver[InferenceRun], hw: catalog.Hardware, given: Shape) -> None:
+    """The user's latency targets for a replica whose batch the user gave: kept as inputs, and
+    a warning for each that the replica misses, with the time it takes."""
+    for name, what, seconds in (("tpot_ms", "each output token", given.step_s),
+                                ("ttft_ms", "the first token", given.prefill_s)):  # fmt: skip
+        target = getattr(r.spec, name)
+        if target is None:
+            continue
+        r.put(name, target, "ms", USER)
+        took = seconds / MILLISECONDS
+        if took > target:
+            flag = "--" + name.replace("_", "-")
+            r.warn(
+                "latency-target-missed",
+                f"{flag} {target:g} is not met: at batch {given.batch:g} on {given.gpus} × "
+                f"{hw.id} {what} takes {took:,.1f} ms; this bill serves the batch as given — "
+                f"drop --batch for one that meets {flag}, or pass more --gpus",
+            )
 
 
 def latency_bound(
@@ -180,7 +202,8 @@ def latency_bound(
             field="hardware",
         )
     raise InputError(
-        f"no batch meets the latency targets on {hw.id}: at batch 1 on {fastest.gpus} GPUs a "
+        f"no batch meets the latency targets on {hw.id}: at batch 1 on "
+        f"{plural(fastest.gpus, 'GPU')} a "
         f"token takes {fastest.step_s / MILLISECONDS:,.0f} ms and the first "
         f"{fastest.prefill_s / MILLISECONDS:,.0f} ms — raise --tpot-ms/--ttft-ms, or pass "
         "--gpus or --batch",
@@ -267,10 +290,10 @@ def replica_gpus(
             hint = f"pass --batch {fits:,} (or more --gpus)" if fits else "pass more --gpus"
             r.warn(
                 "kv-cache-full",
-                f"the KV cache of {batch:g} requests at full context does not fit beside the "
-                f"weights on {gpus} × {hw.id}: {fits:,} would, and the engine would run no "
-                f"more at once; this bill serves the batch as given — {hint} for what the "
-                "engine would run",
+                f"the KV cache of {plural(batch, 'request')} at full context does not fit "
+                f"beside the weights on {gpus} × {hw.id}: {fits:,} would, and the engine would "
+                f"run no more at once; this bill serves the batch as given — {hint} for what "
+                "the engine would run",
             )
         r.put("gpus", float(gpus), "count", USER)
         return gpus
@@ -333,9 +356,9 @@ def fleet(
         utilisation,
         "fraction",
         DERIVED,
-        f"derived: mean traffic × replica-seconds per request × {replica.gpus} GPUs ÷ "
-        f"{provisioned:,} GPUs provisioned ({replicas:,} replicas for the peak, whole servers "
-        f"of {per_server})",
+        f"derived: mean traffic × replica-seconds per request × {plural(replica.gpus, 'GPU')} "
+        f"per replica ÷ {plural(provisioned, 'GPU')} provisioned ({plural(replicas, 'replica')} "
+        f"for the peak, on {plural(provisioned // per_server, 'whole server')} of {per_server})",
     )
     return _counts(replicas, replica.gpus, provisioned)
 

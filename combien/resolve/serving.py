@@ -94,8 +94,11 @@ def resolve_serving(run: InferenceRun) -> Serving:
     traffic = requests_per_day(r)
     if not energy_given:
         assert hw is not None
+        language_model(r.preset)
+        computed_precision(hw, run.precision, assumed=assumed is not None)
         model_size(r)
         request(r)
+        within_context(r)
         replica = sized_replica(r, hw, traffic)
     return Serving(r.result(), replica, traffic)
 
@@ -172,6 +175,53 @@ def assumed_hardware(r: Resolver[InferenceRun]) -> catalog.Hardware:
     return chosen
 
 
+def language_model(preset: catalog.ModelPreset | None) -> None:
+    """The serving model bills generated tokens: a preset that is no language model (AlexNet,
+    AlphaGo: models.csv's domain, Epoch AI's) is an error."""
+    if preset is None or not preset.domain or "language" in preset.domain:
+        return
+    raise InputError(
+        f"{preset.id} ({preset.name}) is not a language model — Epoch AI files it under "
+        f"{', '.join(preset.domain)} — and combien bills requests of generated tokens: give "
+        "the energy of one of its requests (`combien infer --request-energy-kwh`), or "
+        "--params without --model for a language model of that size",
+        field="model",
+    )
+
+
+def within_context(r: Resolver[InferenceRun]) -> None:
+    """A warning when a request (tokens in + out) is longer than the model's context window,
+    where architectures.csv knows it."""
+    arch = catalog.architecture(r.preset.id) if r.preset else None
+    if arch is None or arch.context is None:
+        return
+    tokens = r.values["tokens_in"].value + r.values["tokens_out"].value
+    if tokens > arch.context:
+        r.warn(
+            "beyond-context",
+            f"a request of {count(tokens)} tokens (in + out) is longer than {arch.id}'s "
+            f"context window of {count(arch.context)} tokens (architectures.csv): no request "
+            "this long can be served — this bill prices it anyway; pass fewer --tokens-in/"
+            "--tokens-out",
+        )
+
+
+def computed_precision(hw: catalog.Hardware, precision: str | None, *, assumed: bool) -> None:
+    """A given weight format that the chip computes in (one of precisions.csv's: fp8, bf16,
+    fp16) must be one the chip has, as in training: fp8 weights on an A100 are an error.
+    int8, int4 and mxfp4 weights are stored formats, computed at the bf16 peak."""
+    support = catalog.precisions().get(hw.id)
+    computed = {p for row in catalog.precisions().values() for p in row.precisions}
+    if precision is None or support is None or precision not in computed:
+        return
+    if precision not in support.precisions:
+        hint = " — pass --hardware for a chip that has it" if assumed else ""
+        raise InputError(
+            f"{hw.id} has no {precision} — its precisions: {', '.join(support.precisions)}{hint}",
+            field="precision",
+        )
+
+
 def model_size(r: Resolver[InferenceRun]) -> None:
     """Total and active parameters: the user's, else the preset's published size, else the
     catalog's estimate for a model whose maker publishes none (with its range, and a warning)."""
@@ -185,6 +235,12 @@ def model_size(r: Resolver[InferenceRun]) -> None:
         r.put("active_params", preset.active_params or preset.params, "parameters", PRESET)
         return
     estimate = size_estimate(r.spec.model)
+    if estimate is None and preset is not None:
+        raise IncompleteError(
+            f"the {preset.id} preset ({preset.name}, {preset.organization}) has no parameter "
+            "count: none is published in its sources, and combien holds no size estimate for "
+            "it — give --params (e.g. 70B), and --active-params for a mixture of experts"
+        )
     if estimate is None:
         raise IncompleteError(
             "model size unknown — give --params (e.g. 70B) or --model PRESET (`combien data "

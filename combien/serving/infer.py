@@ -32,7 +32,7 @@ from combien.results.document import (
     rich_table,
 )
 from combien.results.evaluate import evaluate
-from combien.units import count, quantity, span
+from combien.units import count, plural, quantity, share, span
 
 #: the JSON name of the accelerators' scope, as leaderboards name it: GPU energy
 GPU_LINE = {"accelerator_energy_kwh": "gpu_energy_kwh"}
@@ -182,18 +182,31 @@ class InferenceBill:
                 f"{float(s['tokens_per_s_per_replica'] or 0):,.0f} output tokens/s per replica"
             )
         if s.get("replicas"):
-            replicas = int(s["replicas"] or 0)
-            parts.append(
-                f"{replicas:,} replica{'' if replicas == 1 else 's'} = "
-                f"{int(s['gpus_total'] or 0):,} accelerators for "
-                f"{count(self.requests_per_day)} requests/day"
-            )
+            parts.append(self._fleet_text())
         b = self.requests_per_500ml
         if b is not None:
             parts.append(
                 f"{count(b.value)} requests per 500 mL of water [{span(b.low, b.high, '')}]"
             )
         return "; ".join(parts)
+
+    def _fleet_text(self) -> str:
+        """'1 replica for 86.4 requests/day, on 1 whole server of 8 = 8 accelerators
+        provisioned, of which 7 hold no replica and idle': replicas sized for the peak occupy
+        whole servers; with a given utilisation, the replicas' accelerators alone."""
+        s = self.serving
+        replicas, total = int(s["replicas"] or 0), int(s["gpus_total"] or 0)
+        fleet = f"{plural(replicas, 'replica')} for {plural(self.requests_per_day, 'request')}/day"
+        utilisation = self.inputs.get("utilisation")
+        if utilisation is not None and utilisation.origin == "user":
+            return f"{fleet} = {plural(total, 'accelerator')}"
+        per_server = int(catalog.default("gpus_per_server").value)
+        idle = total - int(s["gpus_busy"] or 0)
+        spare = f", of which {count(idle)} hold no replica and idle" if idle else ""
+        return (
+            f"{fleet}, on {plural(total // per_server, 'whole server')} of {per_server} = "
+            f"{plural(total, 'accelerator')} provisioned{spare}"
+        )
 
     def _requests_text(self) -> str:
         """'requests of 500 input + 300 output tokens, 16 at a time per replica, replicas busy
@@ -207,7 +220,7 @@ class InferenceBill:
         if "batch" in inputs:
             words.append(f"{count(inputs['batch'].value)} at a time per replica")
         if "utilisation" in inputs:
-            words.append(f"replicas busy {inputs['utilisation'].value:.0%} of the time")
+            words.append(f"replicas busy {share(inputs['utilisation'].value)} of the time")
         return ", ".join(words)
 
     def heading(self, keys: tuple[str, ...] = ("model", "hardware", "location", "facility")) -> str:
