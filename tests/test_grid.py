@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -99,10 +100,22 @@ def test_location_names() -> None:
         ("South Carolina", "US-SC"),
         ("Montréal", "CA-QC"),
         ("Kenya", "KE"),
+        ("CYP", "CY"),  # ISO 3166-1 alpha-3: Cyprus is CYP; CYM is the Cayman Islands
+        ("CYM", "KY"),
     ):
         assert table.get(name).id == expected, name
     with pytest.raises(AmbiguousNameError, match=r"GE \(Georgia\), US-GA \(Georgia, US\)"):
         table.get("Georgia")
+
+
+def test_a_country_code_names_one_location() -> None:
+    # a code (ISO 3166-1 alpha-3, or an abbreviation such as UAE) is no name two places share
+    owners: dict[str, list[str]] = {}
+    for row in catalog.locations():
+        for alias in row.aliases:
+            if re.fullmatch(r"[A-Z]{3}", alias):
+                owners.setdefault(alias, []).append(row.id)
+    assert {code: ids for code, ids in owners.items() if len(ids) > 1} == {}
 
 
 def test_ambiguous_location_is_a_one_line_error(cli: Any) -> None:
