@@ -12,6 +12,7 @@ the resolver stage that uses it. To add an output line: one `Output` here and th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -112,6 +113,18 @@ class Field:
     def flag(self) -> str:
         return flag(self.attr)
 
+    @property
+    def hint(self) -> str:
+        """What to write for a number that cannot be read: a fraction, a count, a factor of at
+        least 1, or a quantity (which may take a suffix)."""
+        if self.bounds == "fraction" or (self.unit == "fraction" and self.maximum <= 1):
+            return "a number between 0 and 1, e.g. 0.4 for 40%"
+        if self.kind == "whole":
+            return "a whole number, e.g. 8"
+        if self.bounds == "at_least_one":
+            return "a number of at least 1, e.g. 1.2"
+        return "e.g. 70B, 1.5e12, 15T, 3.2M"
+
     def parse(self, value: object) -> object:
         """The value checked and in canonical units; a one-line InputError otherwise."""
         if self.kind in ("number", "whole"):
@@ -137,14 +150,17 @@ class Field:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise InputError(f"{self.flag}: expected a number, got {echo(value)}", field=self.attr)
         try:
-            result = parse_number(value, name=self.flag)
+            result = parse_number(value, name=self.flag, hint=self.hint)
         except InputError as exc:
             exc.field = self.attr
             raise
         self._check_bounds(result, value)
         if self.kind == "whole" and result != int(result):
+            whole = sorted({max(math.floor(result), 1), math.ceil(result)})
             raise InputError(
-                f"{self.flag} must be a whole number (got {echo(value)})", field=self.attr
+                f"{self.flag} must be a whole number (got {echo(value)}) — a count, e.g. "
+                + " or ".join(f"{n:g}" for n in whole),
+                field=self.attr,
             )
         return result
 
@@ -274,9 +290,9 @@ INPUTS = _fields(
     # 1e7 chips for 1e5 hours (eleven years); at least one chip-second
     Field("chip_hours", "h", "number", "Accelerator-hours, e.g. 30.84M.", HARDWARE_TIME,
           "positive", maximum=1e12, smallest=1 / SECONDS_PER_HOUR),
-    # the largest clusters hold ~1e5–1e6 accelerators; a hundredth of one (a MIG slice is 1/7)
-    Field("chips", "count", "number", "Number of accelerators.", HARDWARE_TIME, "positive",
-          maximum=1e7, smallest=0.01),
+    # the largest clusters hold ~1e5–1e6 accelerators; a run uses whole ones
+    Field("chips", "count", "whole", "Number of accelerators.", HARDWARE_TIME, "positive",
+          maximum=1e7, smallest=1),
     # ten years, longer than accelerators serve; at least one second
     Field("days", "d", "duration", "Wall-clock duration: 90d, 2160h, or days.", HARDWARE_TIME,
           maximum=3653, smallest=1 / SECONDS_PER_DAY),
@@ -421,7 +437,7 @@ INPUTS = _fields(
           "positive"),
     # the sector view
     # the world runs ~1e8 servers of every kind
-    Field("servers", "servers", "number", "AI servers in use (de Vries: 1.5M in 2027).", SECTOR,
+    Field("servers", "servers", "whole", "AI servers in use (de Vries: 1.5M in 2027).", SECTOR,
           "positive", maximum=1e9, smallest=1),
     # a whole 72-GPU rack draws ~120–140 kW; at least one watt
     Field("server_kw_low", "kW", "number", "Power of one server, low (kW).", SECTOR, "positive",
@@ -467,9 +483,23 @@ def number(name: str, value: object) -> float:
     return parsed
 
 
+def _count(value: object, name: str, example: str) -> object:
+    """A count given as text ("1e4") or as a float that is whole (1e4) as an int; a float that
+    is not whole is refused, anything else returned as given for the caller to check."""
+    if isinstance(value, str):
+        value = parse_number(value, name=name, hint=f"a whole number, e.g. {example}")
+    if isinstance(value, float) and math.isfinite(value):
+        if not value.is_integer():
+            message = f"{name} must be a whole number (got {echo(value)}) — e.g. {example}"
+            raise InputError(message, field=name.lstrip("-"))
+        return int(value)
+    return value
+
+
 def samples(value: object) -> int:
-    """A Monte Carlo sample count within SAMPLES_RANGE."""
+    """A Monte Carlo sample count within SAMPLES_RANGE (text such as "1e4" is read)."""
     low, high = SAMPLES_RANGE
+    value = _count(value, "--samples", "10000")
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         message = (
             f"--samples must be between {low:,} and {high:,} (got {echo(value)}) — fewer draws "
@@ -480,8 +510,9 @@ def samples(value: object) -> int:
 
 
 def seed(value: object) -> int:
-    """A random seed within SEED_RANGE."""
+    """A random seed within SEED_RANGE (text such as "42" is read)."""
     low, high = SEED_RANGE
+    value = _count(value, "--seed", "42")
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         message = f"--seed must be a whole number from {low} to {high:,} (got {echo(value)})"
         raise InputError(message, field="seed")

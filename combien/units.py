@@ -102,8 +102,11 @@ def _not_finite(text: object, name: str) -> InputError:
     return InputError(message, field=name)
 
 
-def parse_number(text: str | float | int, *, name: str = "value") -> float:
-    """Parse '70B', '1.5e12', '15T', '3.2M', '0.4' into a float.
+def parse_number(
+    text: str | float | int, *, name: str = "value", hint: str = "e.g. 70B, 1.5e12, 15T, 3.2M"
+) -> float:
+    """Parse '70B', '1.5e12', '15T', '3.2M', '0.4' into a float; `hint` says what to write
+    instead of text that is no number.
 
     Suffixes: K=1e3, M=1e6, B/G=1e9, T=1e12, P=1e15 (case-insensitive, except that a lower-case
     'm' is refused to avoid milli/mega confusion; write exponents as 1e18).
@@ -115,7 +118,7 @@ def parse_number(text: str | float | int, *, name: str = "value") -> float:
     match = _NUMBER.match(str(text))
     if not match:
         raise InputError(
-            f"{name}: cannot read {echo(text)} as a number — use e.g. 70B, 1.5e12, 15T, 3.2M",
+            f"{name}: cannot read {echo(text)} as a number — use {hint}",
             field=name,
         )
     number, suffix = match.groups()

@@ -35,7 +35,7 @@ CASES = [
         "combien data facilities",
     ),
     (["--flop", "1e24", "--convention", "foo"], "unknown convention 'foo'", "did you mean: tdp"),
-    (["--flop", "1e24", "--format", "xml"], "'xml' is not one of", "(see combien --help)"),
+    (["--flop", "1e24", "--format", "xml"], "--format: unknown 'xml'", "use one of table, json"),
     (["--flop", "1e24", "--precision", "fp4"], "--precision: unknown 'fp4'", "use one of bf16"),
     (["--flop", "1e24", "--provider", "acme"], "--provider: unknown 'acme'", "use one of aws"),
     (["--flop", "1e24", "--bogus", "1"], "No such option: --bogus", "(see combien --help)"),

@@ -67,6 +67,32 @@ NUMBERS = [
 ]
 
 
+FRACTION = "use a number between 0 and 1, e.g. 0.4"
+# values that cannot be read: a hint suited to the field (a fraction, a factor, a count, a format)
+UNREADABLE = [
+    ([*ESTIMATE, "--mfu", "abc"], "--mfu: cannot read 'abc' as a number", FRACTION),
+    ([*ESTIMATE, "--goodput", "90%"], "--goodput: cannot read '90%' as a number", FRACTION),
+    (
+        [*ESTIMATE, "--pue", "abc"],
+        "--pue: cannot read 'abc'",
+        "use a number of at least 1, e.g. 1.2",
+    ),
+    ([*ESTIMATE, "--chips", "1.5"], "--chips must be a whole number (got '1.5')", "e.g. 1 or 2"),
+    ([*ESTIMATE, "--samples", "abc"], "--samples: cannot read 'abc'", "a whole number, e.g. 10000"),
+    ([*ESTIMATE, "--samples", "100.5"], "--samples must be a whole number (got 100.5)", ""),
+    ([*ESTIMATE, "--seed", "x"], "--seed: cannot read 'x'", "a whole number, e.g. 42"),
+    (
+        [*ESTIMATE, "--format", "xml"],
+        "--format: unknown 'xml'",
+        "use one of table, json, markdown, csv",
+    ),
+    # the commands typer reads give the same lines
+    (["compare", "--model", "gpt-3", "--samples", "abc"], "--samples: cannot read 'abc'", ""),
+    (["compare", "--model", "gpt-3", "--format", "xml"], "--format: unknown 'xml'", "csv"),
+    (["plan", "--params", "7B", "--tokens", "1T", "--seed", "0.5"], "--seed must be a whole", ""),
+]
+
+
 def one_line_error(result: Any) -> str:
     """The error of a run that must fail cleanly: exit 2, nothing on stdout, one line."""
     assert result.code == 2, result.err
@@ -92,6 +118,22 @@ def finite_json(result: Any) -> Any:
 def test_numbers_out_of_range(cli: Any, args: list[str], problem: str, hint: str) -> None:
     err = one_line_error(cli(*args, "--format", "json"))
     assert problem in err and hint in err
+
+
+@pytest.mark.parametrize(("args", "problem", "hint"), UNREADABLE)
+def test_unreadable_values_get_a_hint_of_their_kind(
+    cli: Any, args: list[str], problem: str, hint: str
+) -> None:
+    err = one_line_error(cli(*args))
+    assert problem in err and hint in err
+    assert "Value error" not in err and "Input should be" not in err and "70B" not in err
+
+
+def test_a_count_may_be_written_with_an_exponent(cli: Any) -> None:
+    bill = finite_json(cli(*ESTIMATE, "--samples", "1e3", "--format", "json"))
+    assert bill["uncertainty"]["samples"] == 1000
+    bill = finite_json(cli(*ESTIMATE, "--chips", "2e3", "--format", "json"))
+    assert bill["inputs"]["chips"]["value"] == 2000
 
 
 def test_lifecycle_months_infinite(cli: Any) -> None:
@@ -142,7 +184,7 @@ def test_extremes_within_the_bounds_give_finite_results(cli: Any) -> None:
     ]  # fmt: skip
     tiny = ["--grid", "1e-9", "--wue", "1e-9", "--ewif", "1e-9"]
     smallest = [
-        ["estimate", "--flop", "1", "--hardware", "h100-sxm", "--chips", "0.01", "--mfu", "1",
+        ["estimate", "--flop", "1", "--hardware", "h100-sxm", "--chips", "1", "--mfu", "1",
          "--efficiency", "1e6", "--price-hour", "1e-9", "--price-kwh", "1e-9", *tiny],
         ["estimate", "--it-energy-kwh", "1e-9", "--hardware", "h100-sxm", *tiny],
         ["infer", "--request-energy-kwh", "1e-9", "--requests-per-day", "1e-3", *tiny],

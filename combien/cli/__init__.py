@@ -152,6 +152,10 @@ def _other_error(exc: Exception) -> int:
         sys.stderr.write("combien: aborted\n")
         return 130
     if isinstance(exc, typer.exceptions.TyperException):  # usage errors from the parser
+        own = _parsed_error(exc)
+        if own is not None:  # an option's own parser refused its value: its one line
+            sys.stderr.write(f"combien: error: {own}\n")
+            return 2
         message = " ".join(exc.format_message().split())
         if not message:  # a group run without its command: its help is printed, name the choice
             return _missing_command(exc)
@@ -177,6 +181,17 @@ def _missing_command(exc: Exception) -> int:
     choices = f": one of {', '.join(names)}" if names else ""
     sys.stderr.write(f"combien: error: {path} needs a command{choices} (see {path} --help)\n")
     return 2
+
+
+def _parsed_error(exc: Exception) -> CombienError | None:
+    """The combien error an option's parser raised, which typer reports wrapped in pydantic's
+    validation error (as `Value error, ...`)."""
+    errors = getattr(exc.__cause__, "errors", None)
+    for error in errors() if callable(errors) else ():
+        raised = (error.get("ctx") or {}).get("error")
+        if isinstance(raised, CombienError):
+            return raised
+    return None
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from combien.cli._output import Format, emit, given, print_renderable
-from combien.fields import INPUTS, METHOD, Field
+from combien.cli._output import Format, emit, given, output_format, print_renderable
+from combien.fields import INPUTS, METHOD, Field, samples, seed
 
 if TYPE_CHECKING:
     from combien.store import Store
@@ -28,6 +28,7 @@ __all__ = [
     "emit",
     "given",
     "option",
+    "output_format",
     "print_renderable",
     "read_store",
     "runs_app",
@@ -97,12 +98,34 @@ def option(help_text: str, panel: str) -> Any:
 SpecOpt = Annotated[
     Path | None, option("YAML file with the same keys (flags override it).", METHOD)
 ]
-SamplesOpt = Annotated[int | None, option("Monte Carlo samples (default 10000).", METHOD)]
-SeedOpt = Annotated[int | None, option("Random seed (default 0).", METHOD)]
+# read as the quick path and the specs read them: one line with a hint when they cannot be
+SamplesOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Monte Carlo samples (default 10000).",
+        rich_help_panel=METHOD,
+        show_default=False,
+        parser=samples,
+        metavar="INTEGER",
+    ),
+]
+SeedOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Random seed (default 0).",
+        rich_help_panel=METHOD,
+        show_default=False,
+        parser=seed,
+        metavar="INTEGER",
+    ),
+]
 FormatOpt = Annotated[
     Format,
     typer.Option(
-        "--format", help="table, json, markdown or csv (the lines).", rich_help_panel=METHOD
+        "--format",
+        help="table, json, markdown or csv (the lines).",
+        rich_help_panel=METHOD,
+        parser=output_format,
     ),
 ]
 TRACKING = "tracking"

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TextIO
 
 from combien.errors import InputError
+from combien.units import echo
 
 if TYPE_CHECKING:
     from combien.results.document import Document
@@ -17,6 +18,17 @@ class Format(StrEnum):
     json = "json"
     markdown = "markdown"
     csv = "csv"
+
+
+def output_format(value: str) -> Format:
+    """The --format asked for; a one-line InputError that lists the formats otherwise."""
+    try:
+        return Format(value)
+    except ValueError:
+        formats = ", ".join(Format)
+        raise InputError(
+            f"--format: unknown {echo(value)} — use one of {formats}", field="format"
+        ) from None
 
 
 def given(fields: dict[str, Any]) -> dict[str, Any]:

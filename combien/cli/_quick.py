@@ -2,8 +2,9 @@
 
 Their options are the input fields of `combien.fields` plus four of their own, so they can be
 read without building the typer application, which costs more than the estimate itself. What
-this reader does not know for certain — `--help`, an unknown flag, a repeated option, a value
-typer would refuse — goes to the typer application, which gives the usual help and errors.
+this reader does not know for certain — `--help`, an unknown flag, a repeated option — goes to
+the typer application, which gives the usual help and errors. Values are checked as the typer
+commands check them (`--format` by `output_format`, the others by the spec).
 """
 
 from __future__ import annotations
@@ -11,19 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from combien.cli._output import Format, emit
+from combien.cli._output import Format, emit, output_format
 from combien.fields import INPUTS, Field
 
 if TYPE_CHECKING:
     from combien.results.bill import Bill
     from combien.results.document import Document
 
-#: the options of these commands that are not input fields, and how each is read
+#: the options of these commands that are not input fields, and how each is read (the spec
+#: reads --samples and --seed, with the other inputs)
 OWN: dict[str, Callable[[str], object]] = {
     "--spec": str,
-    "--format": Format,
-    "--samples": int,
-    "--seed": int,
+    "--format": output_format,
+    "--samples": str,
+    "--seed": str,
 }
 
 
@@ -83,10 +85,7 @@ def read(command: str, args: list[str]) -> dict[str, Any] | None:
             continue
         if key in out or (field is None and name not in OWN):
             return None
-        try:
-            out[key] = OWN[name](value) if field is None else value
-        except ValueError:
-            return None
+        out[key] = OWN[name](value) if field is None else value
     return out
 
 

@@ -17,6 +17,7 @@ from combien.cli._app import (
     app,
     emit,
     given,
+    output_format,
     with_fields,
 )
 from combien.fields import METHOD
@@ -42,7 +43,12 @@ SpecsOpt = Annotated[
 ]
 CompareFormatOpt = Annotated[
     CompareFormat,
-    typer.Option("--format", help="table, json, markdown or csv.", rich_help_panel=METHOD),
+    typer.Option(
+        "--format",
+        help="table, json, markdown or csv.",
+        rich_help_panel=METHOD,
+        parser=lambda value: CompareFormat(output_format(value)),
+    ),
 ]
 
 
