@@ -9,7 +9,7 @@ import pytest
 
 import combien
 from combien.data import catalog
-from combien.errors import IncompleteError
+from combien.errors import ConflictError, IncompleteError
 from combien.field import validate
 from combien.resolve import mfu as utilisation
 
@@ -135,6 +135,15 @@ def test_218_years_warns_that_the_inputs_look_wrong() -> None:
     assert "implausible-chips" in [w.code for w in big.warnings]
     fine = combien.estimate(params="70B", tokens="15T", hardware="h100-sxm", chips=16384)
     assert not {"implausible-time", "implausible-chips"} & {w.code for w in fine.warnings}
+    # 1e24 FLOP ÷ (989.4e12 FLOP/s × 40% MFU (the fit, for one chip) × 90% goodput) = 89 years
+    one = combien.estimate(flop=1e24, hardware="h100-sxm", chips=1)
+    said = next(w.message for w in one.warnings if w.code == "implausible-time")
+    assert "a wall-clock of 89 years on 1 chip:" in said
+
+
+def test_one_chip_hour_is_said_in_the_singular() -> None:
+    with pytest.raises(ConflictError, match=r"1e\+20 FLOP in 1 chip-hour at "):
+        combien.estimate(flop=1e20, chip_hours=1, hardware="h100-sxm")
 
 
 def test_hardware_imputed_from_organisation_and_date() -> None:

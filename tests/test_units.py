@@ -91,6 +91,8 @@ def test_counts_and_shares_in_words() -> None:
     # a small share is not rounded to nothing: 2e-5 of the time is not 0%
     assert (share(0.5), share(0), share(2e-5), share(0.0049)) == ("50%", "0%", "0.002%", "0.49%")
 
+    assert plural(16384, "chip") == "16,384 chips" and plural(1, "chip-hour") == "1 chip-hour"
+
 
 def test_z95_is_the_95th_percentile_of_a_standard_normal() -> None:
     from statistics import NormalDist

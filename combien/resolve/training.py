@@ -23,7 +23,7 @@ from combien.resolve.resolver import (
     scaled_assumption,
 )
 from combien.resolve.spec import TrainingRun
-from combien.units import HOURS_PER_DAY, KWH_PER_MWH, count, parse_date
+from combien.units import HOURS_PER_DAY, KWH_PER_MWH, count, parse_date, plural
 
 
 def resolve_training(
@@ -121,7 +121,7 @@ def plausible(r: Resolver[TrainingRun]) -> None:
     if years > limit:
         r.warn(
             "implausible-time",
-            f"a wall-clock of {years:,.0f} years on {chips:,.0f} chips: longer than "
+            f"a wall-clock of {years:,.0f} years on {plural(chips, 'chip')}: longer than "
             f"{limit:g} years, the inputs look wrong — check --chips, --params and --tokens",
         )
 
@@ -351,7 +351,7 @@ def check_mfu(
             return None
     if implied > 1:
         raise ConflictError(
-            f"{flop:.3g} FLOP in {chip_hours:,.0f} chip-hours at {peak.value:.3g} FLOP/s "
+            f"{flop:.3g} FLOP in {plural(chip_hours, 'chip-hour')} at {peak.value:.3g} FLOP/s "
             f"implies an MFU of {implied:.2f} > 1 — check --flop, --chip-hours and "
             "--hardware/--precision",
             fields=("flop", "chip_hours"),
