@@ -40,6 +40,17 @@ CASES = [
     (["--flop", "1e24", "--provider", "acme"], "--provider: unknown 'acme'", "use one of aws"),
     (["--flop", "1e24", "--bogus", "1"], "No such option: --bogus", "(see combien --help)"),
     (["--chips", "8"], "not enough to derive compute", "give --params and --tokens, --flop"),
+    # a source's intensities and the user's own would each hold for carbon or water: refused
+    (
+        ["--model", "gpt-3", "--energy", "nuclear", "--grid", "500"],
+        "--energy nuclear and --grid both give the carbon intensity",
+        "pass --energy for a source's carbon and water, or --grid and --ewif",
+    ),
+    (
+        ["--model", "gpt-3", "--energy", "nuclear", "--ewif", "1"],
+        "--energy nuclear and --ewif both give the water intensity",
+        "not both",
+    ),
     # 6 × 70e9 × 15e12 = 6.3e24 FLOP, and 1e24 is 84% less
     (
         ["--flop", "1e24", "--params", "70B", "--tokens", "15T"],
@@ -152,6 +163,9 @@ def test_errors_are_typed() -> None:
     with pytest.raises(ConflictError) as conflict:
         combien.estimate(hardware="h100", flop=1e24, params="70B", tokens="15T")
     assert set(conflict.value.fields) == {"flop", "params"}
+    with pytest.raises(ConflictError) as source:
+        combien.estimate(model="gpt-3", energy="nuclear", grid=500)
+    assert source.value.fields == ("energy", "grid")
     with pytest.raises(InputError):
         combien.estimate(hardware="h100", flop=1e24, mfu=2)
     assert issubclass(InputError, ValueError)

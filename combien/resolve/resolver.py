@@ -19,7 +19,8 @@ Contradictions: a higher level silently wins over a lower one (a user's PUE over
 facility's), and the value used is the one recorded, with its origin. Between two user inputs
 that say the same thing twice (`--flop` and 6·N·D, `--chip-hours` and chips × days, `--mfu` and
 the MFU they imply), a disagreement beyond `consistency_tolerance` is a ConflictError unless
-`--prefer` says which wins.
+`--prefer` says which wins. A source of electricity (`--energy`) with the user's own grid or
+water intensity (`--grid`, `--ewif`) is a ConflictError: each would hold for one of the two.
 
 The stages live in `site.py` (location, facility, prices, embodied), `training.py` (compute,
 time, power, scenarios) and `serving.py` (model shape, replica, request, traffic).

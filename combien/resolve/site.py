@@ -74,25 +74,17 @@ def site(r: Resolver[Spec]) -> None:
 
 
 def energy_source(r: Resolver[Spec], name: str) -> None:
-    """Carbon and water intensity of one source of electricity (a scenario)."""
+    """Carbon and water intensity of one source of electricity (a scenario; the spec refuses
+    --grid or --ewif with it)."""
     src = catalog.energy_sources().get(name)
     r.labels["energy"] = src.id
     where = f"energy_sources:{src.id} — {src.source}"
-    for flag_name, key, unit, value, low, high in (
-        (
-            "grid",
-            "grid_gco2e_per_kwh",
-            "gCO2e/kWh",
-            src.gco2e_per_kwh,
-            src.gco2e_low,
-            src.gco2e_high,
-        ),
-        ("ewif", "ewif_l_per_kwh", "L/kWh", src.ewif_l_per_kwh, src.ewif_low, src.ewif_high),
-    ):
-        if flag_name in r.given:
-            r.put(key, float(getattr(r.spec, flag_name)), unit, USER)
-        else:
-            r.values[key] = Assumption(value, unit, where, CATALOG, low, high)
+    r.values["grid_gco2e_per_kwh"] = Assumption(
+        src.gco2e_per_kwh, "gCO2e/kWh", where, CATALOG, src.gco2e_low, src.gco2e_high
+    )
+    r.values["ewif_l_per_kwh"] = Assumption(
+        src.ewif_l_per_kwh, "L/kWh", where, CATALOG, src.ewif_low, src.ewif_high
+    )
 
 
 def grid(r: Resolver[Spec], loc: catalog.Location) -> None:

@@ -175,6 +175,17 @@ class TrainingRun(Spec):
     start: str | None = None
     prefer: tuple[str, ...] = ()
 
+    def _check(self) -> None:
+        super()._check()
+        for flag_name, what in (("grid", "carbon"), ("ewif", "water")):
+            if self.energy is not None and getattr(self, flag_name) is not None:
+                raise ConflictError(
+                    f"--energy {self.energy} and --{flag_name} both give the {what} intensity of "
+                    f"the electricity — pass --energy for a source's carbon and water, or "
+                    f"--grid and --ewif for figures of your own, not both",
+                    fields=("energy", flag_name),
+                )
+
 
 class InferenceRun(Spec):
     """What is known of a deployed model and its traffic. The catalog fills the rest."""
