@@ -209,6 +209,23 @@ def test_other_organisations_keep_the_typical_facility() -> None:
     assert "default-facility" in {w.code for w in bill.warnings}
 
 
+def test_the_facility_warning_names_only_what_is_typical() -> None:
+    def said(**kwargs: object) -> str | None:
+        bill = _bill(model="gpt-3", **kwargs)
+        return next((w.message for w in bill.warnings if w.code == "default-facility"), None)
+
+    assert "PUE and WUE of a typical data centre are used" in (said() or "")
+    pue = said(pue=1.1) or ""
+    assert "the PUE is given, the WUE that of a typical data centre" in pue
+    assert "--wue," in pue and "--pue" not in pue
+    assert "the WUE is given, the PUE that of a typical data centre" in (said(wue=0.2) or "")
+    assert said(pue=1.1, wue=0.2) is None
+    assert said(facility="typical") is None  # chosen, not unknown
+    palm = _bill(model="palm-540b")
+    fleet = next(w.message for w in palm.warnings if w.code == "default-facility")
+    assert "the PUE is Google's published fleet figure for 2021, the WUE that of a typical" in fleet
+
+
 # 6. Ranges: cloud_price_rel computed from cloud_prices.csv; the others stated as judgements.
 
 

@@ -187,22 +187,39 @@ def facility(r: Resolver[Spec], loc: catalog.Location) -> None:
             r.values[name] = Assumption(
                 value, unit, f"facilities:{preset.id} — {preset.source}", CATALOG, low, high
             )
-    if r.labels.get("facility") == "typical":
-        r.warn(
-            "default-facility",
-            "facility unknown: PUE and WUE of a typical data "
-            "centre are used — pass --facility (hyperscale, enterprise, dlc, ...), "
-            "--pue/--wue, or a cloud region as --location",
+    if fac is None:
+        typical_facility(r, fleet[0] if fleet else None)
+
+
+def typical_facility(r: Resolver[Spec], fleet: catalog.FleetPue | None) -> None:
+    """Warn of what the typical data centre stands in for (the PUE, the WUE or both), and
+    say where the other value came from."""
+    labels = {"pue": "PUE", "wue_l_per_kwh": "WUE"}
+    typical = [n for n in labels if r.values[n].source.startswith("facilities:typical")]
+    if not typical:
+        return
+    if len(typical) == 2:
+        used, missing = "PUE and WUE of a typical data centre are used", "--pue/--wue"
+    else:
+        (other,) = set(labels) - set(typical)
+        got = r.values[other]
+        origin = (
+            "given"
+            if got.origin == USER
+            else "the convention's"
+            if got.source.startswith("conventions:")
+            else f"{fleet.organization}'s published fleet figure for {fleet.year}"
+            if fleet is not None and got.source.startswith("fleet_pue:")
+            else "the cloud region's"
         )
-    elif fleet is not None and r.labels.get("facility", "").startswith("fleet:"):
-        got = r.values.get("wue_l_per_kwh")
-        if got is not None and got.source.startswith("facilities:typical"):
-            r.warn(
-                "default-facility",
-                f"facility unknown: the PUE is {fleet[0].organization}'s published fleet "
-                f"figure for {fleet[0].year}, the WUE that of a typical data centre — pass "
-                "--facility, --pue/--wue, or a cloud region as --location",
-            )
+        used = f"the {labels[other]} is {origin}, the {labels[typical[0]]} that of a typical "
+        used += "data centre"
+        missing = "--pue" if typical == ["pue"] else "--wue"
+    r.warn(
+        "default-facility",
+        f"facility unknown: {used} — pass --facility (hyperscale, enterprise, dlc, ...), "
+        f"{missing}, or a cloud region as --location",
+    )
 
 
 def fleet_pue(r: Resolver[Spec]) -> tuple[catalog.FleetPue, str] | None:
