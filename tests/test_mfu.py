@@ -58,6 +58,40 @@ def test_h100_run_mfu_and_its_range() -> None:
     assert "default-mfu" in [w.code for w in bill.warnings]
 
 
+def test_the_fitted_mfu_is_capped_where_no_run_has_been() -> None:
+    cap = catalog.default("mfu_plausible_max").value
+    # the premise of the cap: no run the model is fitted on reaches it (the highest is 0.577)
+    assert max(run.mfu for run in catalog.mfu_runs()) == pytest.approx(0.5772)
+    assert cap == 0.65
+    # 10M parameters on one TPU v5p in 2027-11: the fit gives exp(log MFU) = 0.87, range to 1
+    tiny = combien.estimate(params="10M", tokens="1B", chips=1, hardware="tpu-v5p",
+                            start="2027-11", samples=200)  # fmt: skip
+    mfu = tiny.inputs["mfu"]
+    assert mfu.value == mfu.high == cap and mfu.low is not None and mfu.low < cap
+    said = next(w.message for w in tiny.warnings if w.code == "default-mfu")
+    assert "capped at 65%" in said
+    assert "far outside the published runs the fit was made on" in said
+    assert "chips 1, the runs 16 to 16,384" in said
+    assert "parameters 10.0M, the runs 340M to 1.57T" in said
+    assert "date 2027-11, the runs 2018-10 to 2025-05" in said
+    # a run among those fitted on is neither capped nor extrapolated
+    inside = combien.estimate(params="70B", tokens="15T", hardware="h100-sxm", chips=16384,
+                              start="2024-06", samples=200)  # fmt: skip
+    said = next(w.message for w in inside.warnings if w.code == "default-mfu")
+    assert "capped" not in said and "far outside" not in said
+
+
+def test_a_start_before_the_chips_release_is_said() -> None:
+    early = combien.estimate(params="7B", tokens="1T", hardware="h100-sxm", chips=64,
+                             start="2000-01", samples=200)  # fmt: skip
+    said = next(w.message for w in early.warnings if w.code == "start-before-release")
+    # hardware.csv: the H100 SXM was released on 2022-09-20
+    assert "the training start 2000-01-01 is before the release of h100-sxm (2022-09-20)" in said
+    on_time = combien.estimate(params="7B", tokens="1T", hardware="h100-sxm", chips=64,
+                               start="2023-01", samples=200)  # fmt: skip
+    assert "start-before-release" not in [w.code for w in on_time.warnings]
+
+
 def test_goodput_stretches_a_time_derived_from_compute() -> None:
     run = {"flop": 1e24, "hardware": "h100-sxm", "chips": 1024, "mfu": 0.4}
     full = combien.estimate(**run, goodput=1)

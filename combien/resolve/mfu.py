@@ -24,10 +24,13 @@ from combien.errors import InputError
 from combien.provenance import Assumption
 from combien.resolve.resolver import CATALOG, DEFAULT, USER, Resolver, default_assumption
 from combien.resolve.spec import TrainingRun
-from combien.units import parse_date
+from combien.units import count, parse_date
 
 #: the terms of the MFU model, as mfu_fit.csv names them
 MFU_TERMS = ("log10_chips", "log10_params", "year", "tpu")
+#: how far beyond the runs it was fitted on a term may go before the fit is said to be
+#: extrapolated: one unit of the term (a tenfold of chips or of parameters, a year)
+FIT_MARGIN = 1.0
 
 
 def supported_precision(
@@ -96,12 +99,43 @@ def fitted_mfu(r: Resolver[TrainingRun], hw: catalog.Hardware) -> Assumption:
     precision = r.labels.get("precision", "bf16")
     mfu = mfu_from_fit(catalog.mfu_fit(), terms, precision, hw)
     known = [t for t, v in terms.items() if v is not None]
+    cap = catalog.default("mfu_plausible_max")
+    capped = f", capped at {cap.value:.0%}" if mfu.high == cap.value else ""
+    outside = beyond_the_runs(terms)
+    extrapolated = (
+        f"; the run is far outside the published runs the fit was made on ({'; '.join(outside)}): "
+        "the fit is extrapolated"
+        if outside
+        else ""
+    )
     r.warn(
         "default-mfu",
-        f"MFU not given: {mfu.value:.0%} ({mfu.low:.0%}–{mfu.high:.0%}) from the MFU fit of "
-        f"published runs ({', '.join(known)}) at {precision}; pass --mfu if you know it",
+        f"MFU not given: {mfu.value:.0%} ({mfu.low:.0%}–{mfu.high:.0%}{capped}) from the MFU fit "
+        f"of published runs ({', '.join(known)}) at {precision}{extrapolated}; pass --mfu if you "
+        "know it",
     )
     return mfu
+
+
+def beyond_the_runs(terms: Mapping[str, float | None]) -> list[str]:
+    """The terms of a run more than FIT_MARGIN beyond those of every run the MFU model was
+    fitted on (mfu_runs.csv), each said with the runs' range."""
+    runs = [mfu_terms(x.chips, x.params, x.date, x.kind) for x in catalog.mfu_runs()]
+    said = {
+        "log10_chips": ("chips", lambda v: count(10**v)),
+        "log10_params": ("parameters", lambda v: count(10**v)),
+        "year": ("date", lambda v: f"{int(v)}-{round(v % 1 * 12) + 1:02d}"),
+    }
+    out = []
+    for term, (name, shown) in said.items():
+        value = terms.get(term)
+        seen = [t[term] for t in runs if t[term] is not None]
+        if value is None or not seen:
+            continue
+        low, high = min(seen), max(seen)  # type: ignore[type-var]
+        if value < low - FIT_MARGIN or value > high + FIT_MARGIN:  # type: ignore[operator]
+            out.append(f"{name} {shown(value)}, the runs {shown(low)} to {shown(high)}")
+    return out
 
 
 def mfu_from_fit(
@@ -124,8 +158,19 @@ def mfu_from_fit(
         gain_spread = math.log((gain.high or gain.value) / (gain.low or gain.value)) / (2 * Z95)
         spread = math.hypot(spread, gain_spread)
         source += f"; at fp8: × {gain.value:g} × bf16 peak ÷ fp8 peak (defaults:{gain.id})"
-    low, high = math.exp(log_mfu - Z95 * spread), min(math.exp(log_mfu + Z95 * spread), 1.0)
-    return Assumption(math.exp(log_mfu), "fraction", source, CATALOG, low, high, 1.0)
+    cap = catalog.default("mfu_plausible_max")
+    low, high = math.exp(log_mfu - Z95 * spread), math.exp(log_mfu + Z95 * spread)
+    if high > cap.value:
+        source += f"; capped at {cap.value:g} (defaults:{cap.id})"
+    return Assumption(
+        min(math.exp(log_mfu), cap.value),
+        "fraction",
+        source,
+        CATALOG,
+        min(low, cap.value),
+        min(high, cap.value),
+        cap.value,
+    )
 
 
 def mfu_input(r: Resolver[TrainingRun], hw: catalog.Hardware) -> Assumption:

@@ -37,6 +37,7 @@ def resolve_training(
         hw = impute_hardware(r)
     else:
         say_which_part(r, hw)
+        before_release(r, hw)
     compute(r, hw)
     plausible(r)
     efficiency(r)
@@ -76,6 +77,19 @@ def impute_hardware(r: Resolver[TrainingRun]) -> catalog.Hardware | None:
             )
             return hw
     return None
+
+
+def before_release(r: Resolver[TrainingRun], hw: catalog.Hardware) -> None:
+    """A run that starts before its chip was released is warned of (a wrong --start or
+    --hardware: the MFU, grid and prices of that date are read for a chip not yet sold)."""
+    start = site.start_date(r)
+    if start is None or not hw.release_date or start.isoformat() >= hw.release_date:
+        return
+    r.warn(
+        "start-before-release",
+        f"the training start {start.isoformat()} is before the release of {hw.id} "
+        f"({hw.release_date}) — check --start and --hardware",
+    )
 
 
 def say_which_part(r: Resolver[TrainingRun], hw: catalog.Hardware) -> None:
