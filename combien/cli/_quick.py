@@ -2,9 +2,8 @@
 
 Their options are the input fields of `combien.fields` plus four of their own, so they can be
 read without building the typer application, which costs more than the estimate itself. What
-this reader does not know for certain — `--help`, an unknown flag, a repeated option — goes to
-the typer application, which gives the usual help and errors. Values are checked as the typer
-commands check them (`--format` by `output_format`, the others by the spec).
+this reader does not know for certain — `--help`, an unknown flag, a repeated option, a value
+typer would refuse — goes to the typer application, which gives the usual help and errors.
 """
 
 from __future__ import annotations
@@ -13,19 +12,19 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from combien.cli._output import Format, emit, output_format
-from combien.fields import INPUTS, Field
+from combien.fields import INPUTS, Field, samples, seed
 
 if TYPE_CHECKING:
     from combien.results.bill import Bill
     from combien.results.document import Document
 
-#: the options of these commands that are not input fields, and how each is read (the spec
-#: reads --samples and --seed, with the other inputs)
+#: the options of these commands that are not input fields, and how each is read (as typer
+#: reads them: a value refused here is left to typer, which gives the same one-line error)
 OWN: dict[str, Callable[[str], object]] = {
     "--spec": str,
     "--format": output_format,
-    "--samples": str,
-    "--seed": str,
+    "--samples": samples,
+    "--seed": seed,
 }
 
 
@@ -85,7 +84,10 @@ def read(command: str, args: list[str]) -> dict[str, Any] | None:
             continue
         if key in out or (field is None and name not in OWN):
             return None
-        out[key] = OWN[name](value) if field is None else value
+        try:
+            out[key] = OWN[name](value) if field is None else value
+        except ValueError:
+            return None
     return out
 
 
