@@ -98,27 +98,17 @@ def option(help_text: str, panel: str) -> Any:
 SpecOpt = Annotated[
     Path | None, option("YAML file with the same keys (flags override it).", METHOD)
 ]
+
+
 # read as the quick path and the specs read them: one line with a hint when they cannot be
-SamplesOpt = Annotated[
-    int | None,
-    typer.Option(
-        help="Monte Carlo samples (default 10000).",
-        rich_help_panel=METHOD,
-        show_default=False,
-        parser=samples,
-        metavar="INTEGER",
-    ),
-]
-SeedOpt = Annotated[
-    int | None,
-    typer.Option(
-        help="Random seed (default 0).",
-        rich_help_panel=METHOD,
-        show_default=False,
-        parser=seed,
-        metavar="INTEGER",
-    ),
-]
+def _count_option(help_text: str, parser: Callable[[str], int]) -> Any:
+    return typer.Option(
+        help=help_text, rich_help_panel=METHOD, show_default=False, parser=parser, metavar="INTEGER"
+    )
+
+
+SamplesOpt = Annotated[int | None, _count_option("Monte Carlo samples (default 10000).", samples)]
+SeedOpt = Annotated[int | None, _count_option("Random seed (default 0).", seed)]
 FormatOpt = Annotated[
     Format,
     typer.Option(
