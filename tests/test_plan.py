@@ -196,6 +196,16 @@ def test_unpriced_hardware_is_shown_as_such() -> None:
     assert unpriced.configurations == 5 * 17
 
 
+def test_consumer_cards_are_searched_only_when_named() -> None:
+    # NVIDIA's GeForce software license, §2.1.3: "No Datacenter Deployment"
+    result = plan(**WORK, locations="US", samples=100)
+    assert {"rtx-4090", "titan-x"}.isdisjoint(result.constraints["hardware"])  # type: ignore[arg-type]
+    (said,) = [w for w in result.warnings if "rtx-4090, titan-x left out" in w]
+    assert "GeForce software license (§2.1.3)" in said
+    named = plan(**WORK, hardware="rtx-4090", locations="US", samples=100)
+    assert named.constraints["hardware"] == ["rtx-4090"] and not named.warnings
+
+
 def test_tpus_are_rented_not_owned() -> None:
     # Google does not sell TPUs: their price is Epoch AI's equivalent (price_basis), not a sale
     assert catalog.hardware().get("tpu-v6e").price_basis == "equivalent"

@@ -115,9 +115,31 @@ def plan(
     if not places:
         raise InputError(_nothing_to_search(allowed))
     chips = chip_counts(bounds.max_chips)
-    ids = list(allowed.hardware or [h.id for h in catalog.hardware()])
+    ids = list(allowed.hardware or _datacentre_hardware(warnings))
     grid = evaluate_grid(given, given, ids, chips, places)
     return _choose(grid, base, bounds, chips, warnings, allowed)
+
+
+#: consumer cards, left out of a search unless named: NVIDIA's GeForce driver license, §2.1.3
+#: "No Datacenter Deployment" (License For Customer Use of NVIDIA GeForce Software,
+#: nvidia.com/drivers/geforce-license; it covers "GeForce or Titan branded hardware products")
+CONSUMER_BRANDS = ("GeForce", "TITAN")
+
+
+def _datacentre_hardware(warnings: list[Caveat]) -> list[str]:
+    """Every catalog accelerator but the consumer cards, whose leaving out is said."""
+    rows = catalog.hardware().rows
+    consumer = [h.id for h in rows if any(b.lower() in h.name.lower() for b in CONSUMER_BRANDS)]
+    if consumer:
+        warnings.append(
+            Caveat(
+                "consumer-hardware",
+                f"{', '.join(consumer)} left out: NVIDIA's GeForce software license (§2.1.3) "
+                "does not license GeForce or Titan cards for data-centre deployment — name "
+                "them in --hardware to search them",
+            )
+        )
+    return [h.id for h in rows if h.id not in consumer]
 
 
 def _nothing_to_search(allowed: Restrictions) -> str:
