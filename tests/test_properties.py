@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -10,7 +13,7 @@ from hypothesis import strategies as st
 
 import combien
 from combien.engine import evaluate
-from combien.engine.uncertainty import Spread, draw
+from combien.engine.uncertainty import Spread, draw, normals
 
 pos = st.floats(min_value=1e-3, max_value=1e6, allow_nan=False, allow_infinity=False)
 frac = st.floats(min_value=0.01, max_value=1.0)
@@ -139,6 +142,47 @@ def test_spread_percentiles_match_interval(central: float, lo: float, hi: float)
     assert np.isclose(p5, central * lo, rtol=0.05)
     assert np.isclose(p95, central * hi, rtol=0.05)
     assert (samples > 0).all()
+
+
+def test_an_inputs_draws_do_not_depend_on_the_others() -> None:
+    # each input has its own stream (seed, name): adding an uncertain input, or another run
+    # having more, leaves the draws of the others as they were (common random numbers)
+    x, y = Spread(1.0, 0.5, 2.0), Spread(3.0, 2.0, 4.0)
+    alone = draw({"x": x}, 1_000, seed=7)["x"]
+    both = draw({"x": x, "a_first": y}, 1_000, seed=7)
+    assert np.array_equal(alone, both["x"])
+    assert not np.array_equal(draw({"x": x}, 1_000, seed=8)["x"], alone)
+    assert not np.array_equal(draw({"x2": x}, 1_000, seed=7)["x2"], alone)
+
+
+def test_a_grid_given_leaves_the_compute_range_as_it_was() -> None:
+    run = {"params": "7B", "tokens": "1T", "hardware": "h100-sxm", "chips": 64}
+    plain, grid = combien.estimate(**run), combien.estimate(**run, grid=100)
+    assert plain.chip_hours is not None and grid.chip_hours is not None
+    assert (plain.chip_hours.low, plain.chip_hours.high) == (
+        grid.chip_hours.low,
+        grid.chip_hours.high,
+    )
+    assert plain.energy_kwh == grid.energy_kwh
+
+
+def test_draws_are_the_same_in_every_process() -> None:
+    # a stream is seeded by the name's bytes, not by Python's hash(), which is salted per process
+    code = (
+        "from combien.engine.uncertainty import normals; "
+        "print(repr(float(normals(['mfu'], 3, 0)[0, 2])))"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": salt},
+        ).stdout
+        for salt in ("1", "2")
+    }
+    assert seen == {repr(float(normals(["mfu"], 3, 0)[0, 2])) + "\n"}
 
 
 def test_bounded_spread_is_clipped() -> None:

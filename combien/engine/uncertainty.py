@@ -9,7 +9,7 @@ as MFU) are clipped at their bound.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,19 +37,35 @@ class Spread:
         return out
 
 
+def stream(name: str, seed: int) -> np.random.Generator:
+    """The random stream of one input: seeded by the seed and the input's name (its UTF-8
+    bytes as one integer, the same in every process, unlike Python's salted `hash`)."""
+    key = int.from_bytes(name.encode(), "big")
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, key])))
+
+
+def normals(names: Sequence[str], samples: int, seed: int) -> np.ndarray:
+    """One row of standard normals per name, each from the input's own stream: an input's
+    draws depend on the seed and its name only, not on which other inputs are drawn (common
+    random numbers: a run that adds an uncertain input keeps the draws of the others)."""
+    out = np.empty((len(names), samples))
+    for i, name in enumerate(names):
+        stream(name, seed).standard_normal(out=out[i])
+    return out
+
+
 def draw(spreads: dict[str, Spread], samples: int, seed: int) -> dict[str, np.ndarray]:
-    """Independent samples of every spread, from one seeded generator (deterministic): one row
-    of standard normals per spread, in the order of their names, transformed all at once."""
+    """Independent samples of every spread (deterministic for a seed): one row of standard
+    normals per spread, each from its own stream (`normals`), transformed all at once."""
     if not spreads:
         return {}
     names = sorted(spreads)
-    rng = np.random.default_rng(seed)
-    normals = rng.standard_normal((len(names), samples))
+    z = normals(names, samples, seed)
     rows = [spreads[n] for n in names]
     down = np.array([[np.log(s.central / s.low) / Z95 if s.low > 0 else 0.0] for s in rows])
     up = np.array([[np.log(s.high / s.central) / Z95] for s in rows])
-    out = np.where(normals < 0, down, up)
-    np.multiply(normals, out, out=out)
+    out = np.where(z < 0, down, up)
+    np.multiply(z, out, out=out)
     np.exp(out, out=out)
     out *= np.array([[s.central] for s in rows])
     for i, s in enumerate(rows):

@@ -1,11 +1,11 @@
 """Monte Carlo draws shared by several runs (common random numbers).
 
-`combien.engine.uncertainty.draw` gives one standard-normal row per uncertain input, in the
-order of their names. Here the rows are drawn once over the union of the runs' uncertain inputs
-and each run transforms the rows of its own inputs, so that an input two runs share (the MFU of
-the same chip, the server overhead) takes the same draw in both: the difference between the runs
-is then sampled without the noise of independent draws. When every run has the same uncertain
-inputs, each run's draws are exactly those of its own estimate.
+`combien.engine.uncertainty.normals` gives each uncertain input a row of standard normals from
+a stream of its own, seeded by the seed and the input's name. Here the rows are drawn once over
+the union of the runs' uncertain inputs and each run transforms the rows of its own inputs, so
+that an input two runs share (the MFU of the same chip, the server overhead) takes the same draw
+in both: the difference between the runs is then sampled without the noise of independent draws.
+Each run's draws are exactly those of its own estimate.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from combien.engine import evaluate as chain
-from combien.engine.uncertainty import Spread, percentiles_5_95
+from combien.engine.uncertainty import Spread, normals, percentiles_5_95
 from combien.provenance import Assumptions
 from combien.results.bill import Line
 
@@ -52,8 +52,8 @@ def sample_runs(runs: Sequence[Assumptions], samples: int, seed: int) -> list[Sa
     """Each run's outputs at its central inputs and over draws common to all the runs."""
     each = [spreads(a) for a in runs]
     names = sorted(set().union(*each))
-    normals = np.random.default_rng(seed).standard_normal((len(names), samples))
-    row = {name: normals[i] for i, name in enumerate(names)}
+    rows = normals(names, samples, seed)
+    row = {name: rows[i] for i, name in enumerate(names)}
     out = []
     for assumptions, own in zip(runs, each, strict=True):
         central = assumptions.central()
