@@ -190,15 +190,16 @@ def test_a_dense_estimate_draws_its_active_size_with_its_size() -> None:
 
     resolved = resolve_serving(InferenceRun.parse({"model": "gpt-4o-mini"})).assumptions
     assert resolved["active_params"] is resolved["params"]  # one assumption, two names
-    together = evaluate(resolved, samples=4_000, seed=0).lines["accelerator_energy_kwh"]
+    together = evaluate(resolved, samples=50_000, seed=0).lines["accelerator_energy_kwh"]
     # the same range under another object: drawn apart, as before
     values = dict(resolved.values)
     values["active_params"] = dataclasses.replace(values["params"])
-    apart = evaluate(dataclasses.replace(resolved, values=values), samples=4_000, seed=0).lines
+    apart = evaluate(dataclasses.replace(resolved, values=values), samples=50_000, seed=0).lines
     # a request's energy grows with both (weights read, FLOP): drawn together their spreads add,
-    # drawn apart they partly cancel and the range is too narrow
+    # drawn apart they partly cancel and the range is too narrow — by ×1.09 (200,000 draws),
+    # more than the few-percent sampling noise of a 90% range's ends at 50,000 draws
     assert together.value == pytest.approx(apart["accelerator_energy_kwh"].value)
-    assert together.high / together.low > 1.1 * (
+    assert together.high / together.low > 1.05 * (
         apart["accelerator_energy_kwh"].high / apart["accelerator_energy_kwh"].low
     )
 

@@ -106,9 +106,9 @@ def test_every_scope_is_said_even_without_a_check(cli: Any) -> None:
     assert cli("validate", "--serving").code == 0
     text = cli("validate", "--serving", "--format", "markdown").out
     assert (
-        "| GPU energy: other engine versions and prompts | 8 | 42% | +42% | 100% | 2.55 |" in text
+        "| GPU energy: other engine versions and prompts | 8 | 42% | +42% | 100% | 2.58 |" in text
     )
-    assert "| server (IT) energy at the wall | 1 | 181% | +181% | 0% | 2.50 |" in text
+    assert "| server (IT) energy at the wall | 1 | 181% | +181% | 0% | 2.54 |" in text
     assert "facility energy: no published measurement to check" in text
 
 

@@ -53,7 +53,7 @@ QUANTITIES = (
     ("carbon", "co2e_operational_kg"),
     ("cost", "cost_usd"),
 )
-SAMPLES = 4_000
+SAMPLES = 20_000
 HEADER = ("quantity", "n", "median abs. error", "bias", "in 90% range", "median width")
 NOTE = (
     "out of sample: chip-hours and wall-clock with the MFU model refitted without each run "
