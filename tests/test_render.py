@@ -134,7 +134,14 @@ def test_infer_says_the_defaults_that_decide_it(cli: Any) -> None:
 def test_lifecycle_prints_its_warnings(cli: Any) -> None:
     out = cli("lifecycle", "--model", "llama-3.1-405b", "--rps", "200", "--format", "markdown").out
     # no location given: the world's grid is assumed, and said
-    assert "### Warnings" in out and "location" in out.split("### Warnings")[1]
+    warnings = out.split("### Warnings")[1]
+    assert "location" in warnings
+    # one warning per phase where the two differ: Meta's fleet PUE trains, a typical site serves
+    facility = [w for w in warnings.splitlines() if "facility unknown" in w]
+    assert [w.split(":")[0] for w in facility] == ["- training", "- serving"]
+    assert "Meta's published fleet figure" in facility[0]
+    # said once where the two bills agree
+    assert sum("no location given" in w for w in warnings.splitlines()) == 1
 
 
 # ------------------------------------------------------------------ one interface

@@ -126,9 +126,17 @@ class Lifecycle:
         return rows
 
     def warnings(self) -> list[str]:
-        """The training bill's and the serving bill's warnings, each said once."""
-        both = [w.message for w in (*self.training.warnings, *self.serving.warnings)]
-        return list(dict.fromkeys(both))
+        """The training bill's and the serving bill's warnings, each said once; a warning the
+        two bills give with different words (a facility default for each) names its phase."""
+        phases = {"training": self.training.warnings, "serving": self.serving.warnings}
+        said = {p: {w.code: w.message for w in ws} for p, ws in phases.items()}
+        out = []
+        for phase, ws in phases.items():
+            other = said["serving" if phase == "training" else "training"]
+            for w in ws:
+                differs = w.code in other and other[w.code] != w.message
+                out.append(f"{phase}: {w.message}" if differs else w.message)
+        return list(dict.fromkeys(out))
 
     def to_markdown(self) -> str:
         out = [f"## combien — training + {self.months:g} months of serving", ""]
