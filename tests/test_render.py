@@ -253,6 +253,17 @@ def test_a_bill_hints_only_the_flags_its_command_has(cli: Any, tmp_path: Any) ->
     assert "--chips" not in tracked.err and "--days" not in tracked.err  # track has neither
 
 
+def test_lifecycle_takes_the_samples_and_seed_of_its_two_bills(cli: Any) -> None:
+    life = ("lifecycle", "--model", "llama-3.1-405b", "--rps", "10", "--format", "json")
+    data = cli(*life, "--samples", "500", "--seed", "3").json()
+    for phase in ("training", "serving"):
+        assert data[phase]["uncertainty"] == {"samples": 500, "seed": 3, "interval": "p5-p95"}
+    # the training bill is the estimate's at the same samples and seed
+    alone = cli("estimate", "--model", "llama-3.1-405b", "--samples", "500", "--seed", "3",
+                "--format", "json").json()  # fmt: skip
+    assert data["quantities"][0]["training"] == alone["energy_kwh"]
+
+
 def test_lifecycle_as_csv(cli: Any) -> None:
     import csv
     import io

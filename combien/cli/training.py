@@ -67,6 +67,8 @@ def lifecycle(
     months: Annotated[
         float, typer.Option(help="Months of serving.", rich_help_panel=TRAFFIC)
     ] = 12.0,
+    samples: SamplesOpt = None,
+    seed: SeedOpt = None,
     output_format: FormatOpt = Format.table,
     **fields: Any,
 ) -> None:
@@ -75,8 +77,9 @@ def lifecycle(
 
     months = checked_months(months)
     flags = given(fields)
-    train = {k: v for k, v in flags.items() if k in _TRAINING + _SITE}
-    serve = {k: v for k, v in flags.items() if k in _SERVING + _SITE}
+    method = given({"samples": samples, "seed": seed})  # both bills draw alike
+    train = {k: v for k, v in flags.items() if k in _TRAINING + _SITE} | method
+    serve = {k: v for k, v in flags.items() if k in _SERVING + _SITE} | method
     serve.update(given({"hardware": serve_hardware}))
     result = run_lifecycle(TrainingRun.parse(train), InferenceRun.parse(serve), months)
     emit(result, output_format)
