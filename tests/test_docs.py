@@ -205,7 +205,8 @@ def _track_command() -> list[str]:
 def _runs_list(cli: Any, args: list[str]) -> None:
     _track(cli, _track_command())  # the README's own track command, then the listing
     out = cli(*args).out
-    assert "runs (1)" in out and "│ demo " in out and "finished" in out
+    assert "runs (1)" in out
+    assert re.search(r"^\w{8}\s+demo\s+finished\s", out, re.M), out  # id prefix, project, status
 
 
 def _runs_export(cli: Any, args: list[str]) -> None:

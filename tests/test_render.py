@@ -242,6 +242,21 @@ def test_a_tracked_run_shows_its_measured_wall_clock(cli: Any, tmp_path: Any) ->
     assert seconds.endswith(" s") and 0.3 <= float(seconds.removesuffix(" s")) < 60  # it slept
 
 
+def test_the_run_list_fits_80_columns(
+    cli: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    db = str(tmp_path / "runs.db")
+    assert cli("track", "--db", db, "--", sys.executable, "-c", "pass").code == 0
+    listed = cli("runs", "list", "--db", db).out
+    assert max(map(len, listed.splitlines())) <= 80 and "…" not in listed
+    run_id = cli("runs", "list", "--db", db, "--format", "json").json()[0]["id"]
+    # the id's first 8 characters, which `runs show` takes as a prefix; no empty project column
+    assert run_id[:8] in listed and run_id not in listed and "project" not in listed
+    assert cli("runs", "show", run_id[:8], "--db", db).code == 0
+    assert "-c pass" in " ".join(listed.split())  # the command, whole, wrapped if it must
+
+
 def test_a_bill_hints_only_the_flags_its_command_has(cli: Any, tmp_path: Any) -> None:
     estimated = cli("estimate", "--params", "7B", "--tokens", "1T", "--hardware", "h100-sxm")
     capex = "cost_hardware_capex_usd not computed"

@@ -274,16 +274,24 @@ class RunList:
         return "\n".join(out + markdown_table(_RUNS_HEADER, self.text_rows(), left=(7,))) + "\n"
 
     def to_table(self) -> RenderableType:
-        from rich.table import Table
+        from rich.markup import escape
 
-        table = Table(title=f"runs ({len(self.rows)})", title_justify="left")
-        for column in _RUNS_HEADER:
-            table.add_column(column, overflow="ellipsis", no_wrap=column != "command")
-        from rich.text import Text
+        # a terminal shows the id's first 8 characters, enough for `runs show` (a prefix);
+        # stored text is never markup
+        rows: list[tuple[str, ...]] = [
+            (row[0][:ID_SHOWN], *(escape(cell) for cell in row[1:])) for row in self.text_rows()
+        ]
+        header: tuple[str, ...] = _RUNS_HEADER
+        title = f"runs ({len(self.rows)})"
+        if not any(r["project"] for r in self.rows):  # no run names a project: no column
+            header, rows = header[:1] + header[2:], [(r[0], *r[2:]) for r in rows]
+        numeric_from = header.index("duration")
+        left = (header.index("command"),)
+        return rich_table(title, header, rows, numeric_from=numeric_from, compact=True, left=left)
 
-        for row in self.text_rows():
-            table.add_row(*(Text(cell) for cell in row))  # stored text is never markup
-        return table
+
+#: the characters of a run's id a terminal table shows (`runs show` and `compare` take a prefix)
+ID_SHOWN = 8
 
 
 _RUNS_HEADER = ("id", "project", "status", "started", "duration", "energy (IT)", "CO2e", "command")

@@ -95,7 +95,7 @@ def markdown_table(
 
 
 #: the narrowest a text column of a terminal table gets (its longest word, up to this)
-TEXT_MIN_WIDTH = 12
+TEXT_MIN_WIDTH = 10
 
 
 def rich_table(
@@ -106,12 +106,15 @@ def rich_table(
     numeric_from: int = 1,
     show_lines: bool = False,
     compact: bool = False,
+    left: tuple[int, ...] = (),
 ) -> RenderableType:
     """A rich table; columns from `numeric_from` on are right-aligned. A number is never split
-    across lines: a numeric column wraps only between words ('$2.10M' / '[$1.2M – $3M]') and is
-    never narrower than its longest word; a text column keeps at least its longest word up to
-    `TEXT_MIN_WIDTH` characters, so that a narrow terminal wraps every column rather than
-    squeezing one to nothing. `compact`: no vertical rules, for tables with many columns."""
+    across lines: a numeric column does not wrap, the text columns wrap instead — but in a table
+    of multi-line rows (`show_lines`) a numeric column wraps between words ('$2.10M' /
+    '[$1.2M – $3M]'), never narrower than its longest word. A text column keeps at least its
+    longest word up to `TEXT_MIN_WIDTH` characters, so that a narrow terminal wraps every column
+    rather than squeezing one to nothing. `compact`: no vertical rules, for tables with many
+    columns; `left`: text columns after `numeric_from`."""
     from rich import box
     from rich.table import Table
 
@@ -121,14 +124,18 @@ def rich_table(
         show_lines=show_lines,
         box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
         pad_edge=not compact,
+        # compact: no edge columns, one space between columns (rich crops otherwise)
+        show_edge=not compact,
+        collapse_padding=compact,
     )
     for i, column in enumerate(header):
-        numeric = i >= numeric_from
+        numeric = i >= numeric_from and i not in left
         words = [w for r in rows if i < len(r) for w in str(r[i]).split()] + column.split()
         longest = max((len(w) for w in words), default=1)
         table.add_column(
             column,
             justify="right" if numeric else "left",
+            no_wrap=numeric and not show_lines,
             overflow="fold",
             min_width=longest if numeric else min(longest, TEXT_MIN_WIDTH),
         )
