@@ -257,6 +257,28 @@ def test_the_run_list_fits_80_columns(
     assert "-c pass" in " ".join(listed.split())  # the command, whole, wrapped if it must
 
 
+def test_runs_compare_fits_80_columns_and_gives_csv(
+    cli: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+    import io
+
+    monkeypatch.setenv("COLUMNS", "80")
+    db, spec = str(tmp_path / "runs.db"), tmp_path / "spec.yaml"
+    spec.write_text("params: 1M\ntokens: 1M\nhardware: h100-sxm\nchips: 1\n")
+    assert cli("track", "--db", db, "--", sys.executable, "-c", "pass").code == 0
+    run = cli("runs", "list", "--db", db, "--format", "json").json()[0]["id"][:8]
+    args = ("runs", "compare", run, "--spec", str(spec), "--db", db)
+    table = cli(*args).out
+    assert max(map(len, table.splitlines())) <= 80 and "…" not in table
+    assert "Energy (IT)" in table  # the line's label, not squeezed to nothing
+    data = cli(*args, "--format", "json").json()
+    rows = {r["line"]: r for r in csv.DictReader(io.StringIO(cli(*args, "--format", "csv").out))}
+    it = data["lines"]["it_energy_kwh"]
+    assert float(rows["it_energy_kwh"]["measured"]) == it["measured"]
+    assert float(rows["it_energy_kwh"]["ratio"]) == pytest.approx(it["ratio"])
+
+
 def test_a_bill_hints_only_the_flags_its_command_has(cli: Any, tmp_path: Any) -> None:
     estimated = cli("estimate", "--params", "7B", "--tokens", "1T", "--hardware", "h100-sxm")
     capex = "cost_hardware_capex_usd not computed"

@@ -241,7 +241,7 @@ def runs_compare(
     ],
     db: DbOpt = None,
     output_format: Annotated[
-        Format, typer.Option("--format", help="table, json or markdown.")
+        Format, typer.Option("--format", help="table, json, markdown or csv.")
     ] = Format.table,
 ) -> None:
     """Compare a tracked run with the estimate of the same run, line by line; a serving run

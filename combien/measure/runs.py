@@ -14,7 +14,7 @@ from combien.fields import OUTPUTS
 from combien.measure.command import track_command
 from combien.measure.sensors import Device
 from combien.results.bill import Bill
-from combien.results.document import JSON, dumps, markdown_table, rich_table
+from combien.results.document import JSON, dumps, markdown_table, records_csv, rich_table
 from combien.store import Store
 from combien.units import SECONDS_PER_HOUR, kwh_from_j, quantity, ratio, seconds
 
@@ -220,7 +220,12 @@ class Comparison:
         return "\n".join(out + markdown_table(_COMPARE_HEADER, self.rows())) + "\n"
 
     def to_table(self) -> RenderableType:
-        return rich_table("measured vs estimated", _COMPARE_HEADER, self.rows())
+        # rows of several lines where 80 columns need them: a range wraps between its two ends
+        return rich_table("measured vs estimated", _COMPARE_HEADER, self.rows(), show_lines=True)
+
+    def to_csv(self) -> str:
+        """One row per line: measured, estimated with its range, measured ÷ estimated."""
+        return records_csv([{"line": key, **line} for key, line in self.lines.items()])
 
 
 _COMPARE_HEADER = ("line", "measured", "estimated", "90% range", "measured ÷ estimated")
