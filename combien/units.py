@@ -34,6 +34,7 @@ BYTES_PER_GB = 1e9
 BYTES_PER_TB = 1e12
 KWH_PER_MWH = 1e3
 SECONDS_PER_DAY = 86_400.0
+DAYS_PER_YEAR = 365.25  # a Julian year
 KWH_PER_TWH = 1e9
 M3_PER_L = 1e-3
 #: bytes per stored value (a weight, a KV-cache entry) of each format, by definition of the

@@ -107,7 +107,8 @@ def test_tables_fit_80_columns_without_cutting(cli: Any, monkeypatch: pytest.Mon
     infer = ("infer", "--model", "llama-3.1-70b", "--rps", "100")
     life = ("lifecycle", "--model", "llama-3.1-405b", "--rps", "200", "--location", "US")
     plan = ("plan", "--params", "70B", "--tokens", "15T", "--deadline", "120d", "--samples", "200")
-    for args in (DEMO, infer, life, plan):
+    far = ("lifecycle", "--model", "gpt-4o", "--rps", "1")  # overtakes in centuries
+    for args in (DEMO, infer, life, plan, far):
         out = cli(*args).out
         assert max(map(len, out.splitlines())) <= 80
         table = out.split("\n[1] ")[0]  # the tables, before the sources
@@ -299,6 +300,16 @@ def test_lifecycle_takes_the_samples_and_seed_of_its_two_bills(cli: Any) -> None
     alone = cli("estimate", "--model", "llama-3.1-405b", "--samples", "500", "--seed", "3",
                 "--format", "json").json()  # fmt: skip
     assert data["quantities"][0]["training"] == alone["energy_kwh"]
+
+
+def test_when_serving_overtakes_training_reads_in_days_then_years() -> None:
+    from combien.field.lifecycle import _overtakes_text
+
+    assert _overtakes_text({"value": 273.4, "low": 60.2, "high": 1208.0}) == "day 273 [60–1,208]"
+    # 273,124 days = 747.8 Julian years; 826 days = 2.26
+    days = {"value": 273_124.0, "low": 60_167.0, "high": 1_208_900.0}
+    assert _overtakes_text(days) == "year 748 [165–3,310]"
+    assert _overtakes_text({"value": 826.0, "low": 330.0, "high": 1753.0}) == "year 2.3 [0.9–4.8]"
 
 
 def test_lifecycle_as_csv(cli: Any) -> None:

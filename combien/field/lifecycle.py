@@ -16,13 +16,13 @@ from combien.results.bill import Bill, Line
 from combien.results.document import JSON, csv_text, dumps, markdown_table, rich_table
 from combien.serving.infer import InferenceBill, infer
 from combien.training.estimate import estimate
-from combien.units import count, quantity
+from combien.units import DAYS_PER_YEAR, count, quantity
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
 SCHEMA = "combien.lifecycle/1"
-DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 _HEADER = (
     "quantity",
     "training",
@@ -108,11 +108,7 @@ class Lifecycle:
                 return quantity(line["value"], unit) if isinstance(line, dict) else "—"
 
             day = row.get("serving_overtakes_training_day")
-            when = (
-                f"day {day['value']:,.0f} [{day['low']:,.0f}–{day['high']:,.0f}]"
-                if isinstance(day, dict)
-                else "—"
-            )
+            when = _overtakes_text(day) if isinstance(day, dict) else "—"
             rows.append(
                 (
                     OUTPUTS[key].label,
@@ -156,10 +152,26 @@ class Lifecycle:
         # the first word of each label ('Energy (facility)' → 'Energy'), said once below
         rows = [(label.split(" ")[0], *rest) for label, *rest in self.text_rows()]
         table = rich_table(title, _SHORT_HEADER, rows, compact=True)
-        note = "energy at the facility; CO2e and water totals; the day serving overtakes training"
+        note = (
+            "energy at the facility; CO2e and water totals; the day (beyond two years, the year) "
+            "serving overtakes training"
+        )
         parts: list[RenderableType] = [table, Text(note, style="dim")]
         parts += [Text(f"! {w}", style="yellow") for w in self.warnings()]
         return Group(*parts)
+
+
+def _overtakes_text(day: dict[str, float]) -> str:
+    """'day 273 [60–1,208]'; beyond two years in years, 'year 2.3 [0.9–4.6]', 'year 748
+    [165–3,310]' (a day count of six digits says less and does not fit 80 columns)."""
+    if day["value"] < 2 * DAYS_PER_YEAR:
+        return f"day {day['value']:,.0f} [{day['low']:,.0f}–{day['high']:,.0f}]"
+    value, low, high = (day[k] / DAYS_PER_YEAR for k in ("value", "low", "high"))
+
+    def text(y: float) -> str:
+        return f"{y:,.1f}" if y < 10 else f"{y:,.0f}"
+
+    return f"year {text(value)} [{text(low)}–{text(high)}]"
 
 
 def _value(line: object) -> object:
