@@ -243,7 +243,8 @@ class InferenceBill:
 
         notes = Footnotes(brief=BRIEF_SOURCE_CHARS, inline=False)
         parts: list[RenderableType] = [
-            rich_table(self.heading(), self.header(), self.rows()),
+            # with the per-day and per-year columns, no vertical rules: the labels keep their words
+            rich_table(self.heading(), self.header(), self.rows(), compact=len(self.header()) > 4),
             Text(self.setup_text()),
             inputs_table(self.inputs, notes),
         ]
