@@ -45,7 +45,6 @@ SECTOR = "sector"
 CONSTRAINTS = "constraints"
 
 PRECISIONS = ("bf16", "fp16", "fp8", "tf32", "fp32")
-WEIGHT_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4", "mxfp4")
 #: the help of the serving accelerator's flag (`infer --hardware`, `lifecycle --serve-hardware`):
 #: the part the model's maker states (serving_hardware.csv), else resolve/serving.py's default
 SERVING_HARDWARE_HELP = (
@@ -53,6 +52,8 @@ SERVING_HARDWARE_HELP = (
     "gpt-4o, tpu-v6e for claude-3.5-sonnet; else h100-sxm)."
 )
 KV_PRECISIONS = ("bf16", "fp16", "fp8", "int8", "int4")
+#: a weight format is a KV format or OCP Microscaling fp4 (weights only)
+WEIGHT_PRECISIONS = (*KV_PRECISIONS, "mxfp4")
 COMMITMENTS = ("on-demand", "1y", "3y")
 #: dates (--start) are read from this year, the first of the grid series (Ember's start at 2000),
 #: to a year ahead (a run being planned)

@@ -277,8 +277,8 @@ def _duration(hours: float) -> str:
 
 def seconds(duration_s: float) -> str:
     """A duration given in seconds, as `quantity` shows hours: '0.170 s', '4.50 min', '12.0 h'
-    (a run that lasted a fraction of a second does not read '0 s')."""
-    return _duration(duration_s / SECONDS_PER_HOUR)
+    (a run that lasted a fraction of a second does not read '0 s'; one just started, 0, does)."""
+    return "0 s" if duration_s == 0 else _duration(duration_s / SECONDS_PER_HOUR)
 
 
 def ratio(value: float) -> str:

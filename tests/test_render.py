@@ -260,6 +260,27 @@ def test_the_run_list_fits_80_columns(
     assert "-c pass" in " ".join(listed.split())  # the command, whole, wrapped if it must
 
 
+def test_a_run_id_is_text_not_markup() -> None:
+    from rich.console import Console
+
+    from combien.measure.runs import RunList
+
+    row = {"id": "[/]abc[bold]", "project": "", "status": "finished", "started_at": 0.0,
+           "duration_s": 1.0, "energy_kwh": 1e-6, "co2e_kg": 1e-6, "command": "[red]x"}  # fmt: skip
+    console = Console(width=80, record=True)
+    console.print(RunList([row]).to_table())  # an imported run's id may be any text
+    out = console.export_text()
+    assert "[/]abc[" in out and "[red]x" in out
+
+
+def test_every_format_option_names_the_formats(cli: Any) -> None:
+    for args in (("track", "--format", "xml", "--", "true"), ("compare", "--format", "xml")):
+        got = cli(*args)
+        assert got.code == 2
+        assert got.err.strip() == "combien: error: --format: unknown 'xml' — use one of table, " \
+            "json, markdown, csv"  # fmt: skip
+
+
 def test_runs_compare_fits_80_columns_and_gives_csv(
     cli: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

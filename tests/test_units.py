@@ -100,3 +100,7 @@ def test_z95_is_the_95th_percentile_of_a_standard_normal() -> None:
     from combien.units import Z95
 
     assert NormalDist().inv_cdf(0.95) == pytest.approx(Z95, abs=1e-12)
+
+
+def test_a_run_just_started_reads_0_s() -> None:
+    assert seconds(0) == "0 s" and seconds(0.17) == "0.170 s"

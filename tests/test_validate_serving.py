@@ -446,3 +446,11 @@ def test_a_calibrated_accelerator_serves_with_its_own_bandwidth_efficiency() -> 
     assert efficiency.high == pytest.approx(0.46 * 0.88 / 0.66)
     h100 = infer(model="llama-3.1-8b", hardware="h100-sxm", batch=64, samples=100)
     assert h100.inputs["decode_bw_efficiency"].value == 0.66
+
+
+def test_a_fit_that_leaves_its_bounds_is_said_not_returned() -> None:
+    # at batch 16 alone the two power rows (Llama 3.1 70B on H100) have nearly one compute
+    # share: their line runs below zero at the compute-bound end, a DataError, not a value
+    rows = [r for r in catalog.inference_measurements() if r.batch == 16]
+    with pytest.raises(DataError, match="the power line fitted on 2 rows runs from"):
+        calibration.fit(rows)

@@ -26,6 +26,7 @@ __all__ = [
     "app",
     "data_app",
     "emit",
+    "format_option",
     "given",
     "option",
     "output_format",
@@ -109,15 +110,14 @@ def _count_option(help_text: str, parser: Callable[[str], int]) -> Any:
 
 SamplesOpt = Annotated[int | None, _count_option("Monte Carlo samples (default 10000).", samples)]
 SeedOpt = Annotated[int | None, _count_option("Random seed (default 0).", seed)]
-FormatOpt = Annotated[
-    Format,
-    typer.Option(
-        "--format",
-        help="table, json, markdown or csv (the lines).",
-        rich_help_panel=METHOD,
-        parser=output_format,
-    ),
-]
+
+
+def format_option(help_text: str, panel: str | None = METHOD) -> Any:
+    """A command's --format, read by `output_format` (an unknown format: one line, the list)."""
+    return typer.Option("--format", help=help_text, rich_help_panel=panel, parser=output_format)
+
+
+FormatOpt = Annotated[Format, format_option("table, json, markdown or csv (the lines).")]
 TRACKING = "tracking"
 DbOpt = Annotated[
     str | None,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,21 +14,13 @@ from combien.cli._app import (
     SeedOpt,
     app,
     emit,
+    format_option,
     given,
-    output_format,
     with_fields,
 )
 from combien.fields import METHOD
 from combien.plan.constraints import LIMITS, PANEL, RESTRICTIONS, plan_fields
 from combien.resolve.spec import TrainingRun
-
-
-class CompareFormat(StrEnum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    csv = "csv"
-
 
 SpecsOpt = Annotated[
     list[Path] | None,
@@ -41,22 +31,14 @@ SpecsOpt = Annotated[
         show_default=False,
     ),
 ]
-CompareFormatOpt = Annotated[
-    CompareFormat,
-    typer.Option(
-        "--format",
-        help="table, json, markdown or csv.",
-        rich_help_panel=METHOD,
-        parser=lambda value: CompareFormat(output_format(value)),
-    ),
-]
+CompareFormatOpt = Annotated[Format, format_option("table, json, markdown or csv.")]
 
 
 @app.command()
 @with_fields(*TrainingRun.inputs())
 def compare(
     spec: SpecsOpt = None,
-    output_format: CompareFormatOpt = CompareFormat.table,
+    output_format: CompareFormatOpt = Format.table,
     samples: SamplesOpt = None,
     seed: SeedOpt = None,
     **fields: Any,
@@ -71,10 +53,7 @@ def compare(
     names = [path.stem for path in spec or ()]
     variants = listed(given(fields))
     result = run_compare(*runs, names=names or None, samples=samples, seed=seed, **variants)
-    if output_format is CompareFormat.csv:
-        sys.stdout.write(result.to_csv())
-    else:
-        emit(result, Format(output_format.value))
+    emit(result, output_format)
 
 
 def _limit_option(name: str) -> Any:

@@ -15,6 +15,7 @@ from combien.cli._app import (
     FormatOpt,
     app,
     emit,
+    format_option,
     given,
     option,
     read_store,
@@ -64,12 +65,7 @@ def track(
         ),
     ] = None,
     output_format: Annotated[
-        Format,
-        typer.Option(
-            "--format",
-            help="table, json or markdown (printed to stderr).",
-            rich_help_panel=TRACKING,
-        ),
+        Format, format_option("table, json or markdown (printed to stderr).", TRACKING)
     ] = Format.table,
     output: Annotated[
         Path | None,
@@ -240,9 +236,9 @@ def runs_compare(
         ),
     ],
     db: DbOpt = None,
-    output_format: Annotated[
-        Format, typer.Option("--format", help="table, json, markdown or csv.")
-    ] = Format.table,
+    output_format: Annotated[Format, format_option("table, json, markdown or csv.", None)] = (
+        Format.table
+    ),
 ) -> None:
     """Compare a tracked run with the estimate of the same run, line by line; a serving run
     (requests counted) with combien infer, per request and per output token."""

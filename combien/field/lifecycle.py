@@ -161,17 +161,22 @@ class Lifecycle:
         return Group(*parts)
 
 
-def _overtakes_text(day: dict[str, float]) -> str:
+def _overtakes_text(day: dict[str, float | None]) -> str:
     """'day 273 [60–1,208]'; beyond two years in years, 'year 2.3 [0.9–4.6]', 'year 748
-    [165–3,310]' (a day count of six digits says less and does not fit 80 columns)."""
-    if day["value"] < 2 * DAYS_PER_YEAR:
-        return f"day {day['value']:,.0f} [{day['low']:,.0f}–{day['high']:,.0f}]"
-    value, low, high = (day[k] / DAYS_PER_YEAR for k in ("value", "low", "high"))
+    [165–3,310]' (a day count of six digits says less and does not fit 80 columns); an end
+    that cannot be had (serving's per-day range reaching 0) reads '—'."""
+    in_days = (day["value"] or 0) < 2 * DAYS_PER_YEAR
 
-    def text(y: float) -> str:
+    def text(d: float | None) -> str:
+        if d is None:
+            return "—"
+        if in_days:
+            return f"{d:,.0f}"
+        y = d / DAYS_PER_YEAR
         return f"{y:,.1f}" if y < 10 else f"{y:,.0f}"
 
-    return f"year {text(value)} [{text(low)}–{text(high)}]"
+    ends = f"[{text(day['low'])}–{text(day['high'])}]"
+    return f"{'day' if in_days else 'year'} {text(day['value'])} {ends}"
 
 
 def _value(line: object) -> object:

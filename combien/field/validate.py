@@ -133,10 +133,11 @@ class Check:
         return self.low <= self.published + half and self.published - half <= self.high
 
 
-def _line(assumptions: Assumptions, line: str) -> tuple[float, float, float] | None:
+def _lines(assumptions: Assumptions, *lines: str) -> list[tuple[float, float, float] | None]:
+    """(value, low, high) of each line of one bill (one Monte Carlo run for them all)."""
     bill = bill_from(assumptions, samples=SAMPLES, seed=0)
-    got = bill.lines.get(line)
-    return (got.value, got.low, got.high) if got else None
+    got = [bill.lines.get(line) for line in lines]
+    return [(g.value, g.low, g.high) if g else None for g in got]
 
 
 def compute_checks(runs: Sequence[catalog.MfuRun] | None = None) -> list[Check]:
@@ -166,8 +167,7 @@ def compute_checks(runs: Sequence[catalog.MfuRun] | None = None) -> list[Check]:
         values = dict(resolved.values) | {"mfu": mfu}
         refit = dataclasses.replace(resolved, values=values)
         truths = (("chip_hours", hours), ("wall_hours", run.training_hours or hours / run.chips))
-        for line, truth in truths:
-            got = _line(refit, line)
+        for (line, truth), got in zip(truths, _lines(refit, *(t[0] for t in truths)), strict=True):
             if got:
                 # fp8_throughput_gain was read partly from DeepSeek-V3, the one fp8 run here
                 checks.append(Check(run.model, line, truth, *got, out_of_sample=not precision))
@@ -179,7 +179,7 @@ def published_checks() -> list[Check]:
     checks = []
     for case in catalog.validation_runs():
         spec = TrainingRun.parse(case.spec())
-        got = _line(resolve_training(spec), case.line)
+        (got,) = _lines(resolve_training(spec), case.line)
         if got:
             checks.append(Check(case.id, case.line, case.published, *got, True, case.rounded_to))
     return checks
@@ -273,8 +273,7 @@ def validate() -> Validation:
     """Every check, and the score of each quantity."""
     checks = compute_checks() + published_checks()
     cost = [dataclasses.replace(c, quantity="cost_usd") for c in checks if "cost" in c.quantity]
-    by_convention = {r.id for r in catalog.validation_runs() if any(
-        i.startswith("convention=") for i in r.inputs)}  # fmt: skip
+    by_convention = {r.id for r in catalog.validation_runs() if "convention" in r.spec()}
     pool = [
         dataclasses.replace(c, quantity=REPRODUCED)
         if c.quantity == "energy_kwh" and c.case in by_convention

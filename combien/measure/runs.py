@@ -225,7 +225,13 @@ class Comparison:
 
     def to_csv(self) -> str:
         """One row per line: measured, estimated with its range, measured ÷ estimated."""
-        return records_csv([{"line": key, **line} for key, line in self.lines.items()])
+        none = dict.fromkeys(("value", "low", "high"))  # a line without an estimate: same columns
+        return records_csv(
+            [
+                {"line": key, **line, "estimated": line["estimated"] or none}
+                for key, line in self.lines.items()
+            ]
+        )
 
 
 _COMPARE_HEADER = ("line", "measured", "estimated", "90% range", "measured ÷ estimated")
@@ -282,9 +288,10 @@ class RunList:
         from rich.markup import escape
 
         # a terminal shows the id's first 8 characters, enough for `runs show` (a prefix);
-        # stored text is never markup
+        # stored text is never markup (an imported run's id is any text too)
         rows: list[tuple[str, ...]] = [
-            (row[0][:ID_SHOWN], *(escape(cell) for cell in row[1:])) for row in self.text_rows()
+            (escape(row[0][:ID_SHOWN]), *(escape(cell) for cell in row[1:]))
+            for row in self.text_rows()
         ]
         header: tuple[str, ...] = _RUNS_HEADER
         title = f"runs ({len(self.rows)})"

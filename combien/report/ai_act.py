@@ -113,10 +113,14 @@ def _energy_note(bill: Bill) -> str:
         )
     if how.measured:
         return f"The energy consumption is partly measured: {how.describe()}."
+    if not how.estimated:  # an imported run without its devices: neither can be said
+        return (
+            "The energy consumption was tracked, but the run's devices are not recorded: "
+            "whether it was measured or estimated cannot be said."
+        )
     return (
         "The energy consumption is not measured: no device of the run had an energy counter "
-        f"({', '.join(how.estimated) or 'none recorded'}); it is estimated from their "
-        "utilisation during the run."
+        f"({', '.join(how.estimated)}); it is estimated from their utilisation during the run."
     )
 
 

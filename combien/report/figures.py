@@ -143,7 +143,8 @@ def tracked(bill: Bill) -> Tracked | None:
     rows = [d for d in devices if isinstance(d, dict)] if isinstance(devices, list) else []
     by_method: dict[str, dict[str, None]] = {SENSOR_MEASURED: {}, ESTIMATED: {}}
     for d in rows:
-        method = ESTIMATED if d.get("method") == ESTIMATED else SENSOR_MEASURED
+        # a device is said measured only where its record says so
+        method = SENSOR_MEASURED if d.get("method") == SENSOR_MEASURED else ESTIMATED
         by_method[method][str(d.get("kind"))] = None
     return Tracked(tuple(by_method[SENSOR_MEASURED]), tuple(by_method[ESTIMATED]))
 

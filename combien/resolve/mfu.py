@@ -28,9 +28,6 @@ from combien.units import count, parse_date
 
 #: the terms of the MFU model, as mfu_fit.csv names them
 MFU_TERMS = ("log10_chips", "log10_params", "year", "tpu")
-#: how far beyond the runs it was fitted on a term may go before the fit is said to be
-#: extrapolated: one unit of the term (a tenfold of chips or of parameters, a year)
-FIT_MARGIN = 1.0
 
 
 def supported_precision(
@@ -118,8 +115,9 @@ def fitted_mfu(r: Resolver[TrainingRun], hw: catalog.Hardware) -> Assumption:
 
 
 def beyond_the_runs(terms: Mapping[str, float | None]) -> list[str]:
-    """The terms of a run more than FIT_MARGIN beyond those of every run the MFU model was
-    fitted on (mfu_runs.csv), each said with the runs' range."""
+    """The terms of a run more than `mfu_fit_margin` (defaults.csv) beyond those of every run
+    the MFU model was fitted on (mfu_runs.csv), each said with the runs' range."""
+    margin = catalog.default("mfu_fit_margin").value
     runs = [mfu_terms(x.chips, x.params, x.date, x.kind) for x in catalog.mfu_runs()]
     said = {
         "log10_chips": ("chips", lambda v: count(10**v)),
@@ -133,7 +131,7 @@ def beyond_the_runs(terms: Mapping[str, float | None]) -> list[str]:
         if value is None or not seen:
             continue
         low, high = min(seen), max(seen)  # type: ignore[type-var]
-        if value < low - FIT_MARGIN or value > high + FIT_MARGIN:  # type: ignore[operator]
+        if value < low - margin or value > high + margin:  # type: ignore[operator]
             out.append(f"{name} {shown(value)}, the runs {shown(low)} to {shown(high)}")
     return out
 

@@ -33,10 +33,14 @@ class Shape:
     gpus: int
     batch: float
     memory_gb: float
-    step_s: float
     prefill_s: float
-    #: the decode step's memory, compute and engine times (s), whose sum is `step_s`
+    #: the decode step's memory, compute and engine times (s)
     step_parts: tuple[float, float, float]
+
+    @property
+    def step_s(self) -> float:
+        """A decode step's time (s): the sum of its parts."""
+        return float(equations.decode_step_s(*self.step_parts))
 
     def replica_s(self, tokens_out: float) -> float:
         """Replica-seconds one request uses (prefill + its share of the decode steps)."""
@@ -86,8 +90,7 @@ class Timing:
     def shape(self, batch: float, gpus: int) -> Shape:
         """The replica at this batch on this many accelerators."""
         parts = self.step_parts(batch, gpus)
-        step = float(equations.decode_step_s(*parts))
-        return Shape(gpus, batch, self.memory_gb(batch), step, self.prefill_s(gpus), parts)
+        return Shape(gpus, batch, self.memory_gb(batch), self.prefill_s(gpus), parts)
 
 
 def shape(
@@ -245,7 +248,7 @@ def _sized(
     replicas = max(1, math.ceil(mean_rps * peak_to_mean * replica_s))
     per_server = int(_default("gpus_per_server"))
     servers = math.ceil(replicas * gpus / per_server)
-    return replicas, max(servers * per_server, replicas * gpus)
+    return replicas, servers * per_server  # at least replicas × gpus: whole servers
 
 
 def _sizes(r: Resolver[InferenceRun], least: int) -> list[int]:

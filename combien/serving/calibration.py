@@ -59,8 +59,10 @@ POWER, POWER_COMPUTE, BANDWIDTH, OVERHEAD = (
     "serving_token_overhead_s",
 )
 FITTED = (POWER, POWER_COMPUTE, BANDWIDTH, OVERHEAD)
-#: the largest engine time per token the calibration searches (s): 1 ms, 17× the fit
+#: the largest engine time per token the calibration searches (s): 1 ms, far above any fit
 OVERHEAD_MAX = 1e-3
+#: the bandwidth efficiencies the calibration searches (a share of the peak, bisected)
+EFFICIENCY_SEARCH = (0.02, 5.0)
 #: the default that carries the serving model's own error, fitted on the checks' residuals
 MODEL_ERROR = "serving_model_error"
 
@@ -171,7 +173,10 @@ class _Group:
         a, b, tokens = zip(*(_timing(r) for r in rows), strict=True)
         self.ids = [r.id for r in rows]
         self.a, self.b, self.tokens = np.array(a), np.array(b), np.array(tokens)
-        self.measured = np.array([r.tokens_per_s or 1.0 for r in rows])
+        missing = [r.id for r in rows if not r.tokens_per_s]
+        if missing:  # `fit` keeps only rows with a throughput: a caller's error, said
+            raise DataError(f"calibration: no measured throughput for {', '.join(missing)}")
+        self.measured = np.array([r.tokens_per_s for r in rows], dtype=float)
 
     def log_gaps(self, efficiency: float, overhead: float) -> np.ndarray:
         """Log of modelled ÷ measured output throughput of each row, at a bandwidth efficiency
@@ -223,7 +228,7 @@ def _power_line(
 def _bandwidth_efficiency(group: _Group, overhead: float) -> float:
     """The efficiency at which the modelled throughputs match the measured in geometric mean,
     at an engine time per token."""
-    low, high = 0.02, 5.0
+    low, high = EFFICIENCY_SEARCH
     for _ in range(40):  # the throughput grows with the efficiency: bisect in log space
         middle = math.sqrt(low * high)
         low, high = (middle, high) if group.log_gaps(middle, overhead).sum() < 0 else (low, middle)
@@ -262,7 +267,12 @@ def _overhead(rows: Sequence[catalog.InferenceMeasurement], groups: dict[str, _G
             low, left, at_left = left, right, at_right
             right = low + golden * (high - low)
             at_right = misfit(right)
-    return (low + high) / 2
+    best = (low + high) / 2
+    if best > OVERHEAD_MAX * 0.99:  # at the search's end: the rows want more, said, not clipped
+        names = ", ".join(sorted(ids))
+        raise DataError(f"calibration: the engine time per token fitted on {names} reaches the "
+                        f"search's bound of {OVERHEAD_MAX * 1e3:g} ms")  # fmt: skip
+    return best  # at 0 where the rows want none (an engine time is never negative)
 
 
 def fit(
@@ -288,14 +298,19 @@ def fit(
     bandwidth = {k: _Group(g) for k, g in groups.items() if k.startswith(BANDWIDTH)}
     overhead = _overhead(groups[OVERHEAD], bandwidth) if OVERHEAD in groups else stored(OVERHEAD)
     out = _efficiencies(bandwidth, overhead)
-    beyond = [k for k, e in out.items() if not 0 < e < 1]
-    if beyond:  # a share of the peak bandwidth above 1: the rows and the model disagree, said
-        raise DataError(f"calibration: {', '.join(beyond)} fitted outside 0-1 — "
-                        "the measured throughputs exceed what the bandwidth allows")  # fmt: skip
+    beyond = [k for k, e in out.items() if not EFFICIENCY_SEARCH[0] * 1.01 < e < 1]
+    if beyond:  # above 1 or at the search's floor: the rows and the model disagree, said
+        raise DataError(f"calibration: {', '.join(beyond)} fitted outside "
+                        f"{EFFICIENCY_SEARCH[0]:g}-1 — the measured throughputs exceed what the "
+                        "bandwidth allows, or fall far below it")  # fmt: skip
     if OVERHEAD in groups:
         out[OVERHEAD] = overhead
     if POWER in groups:
         out[POWER], out[POWER_COMPUTE] = _power_line(groups[POWER], out, overhead)
+        if not (out[POWER] > 0 and out[POWER_COMPUTE] > 0):  # a power line below zero, said
+            raise DataError(f"calibration: the power line fitted on {len(groups[POWER])} rows "
+                            f"runs from {out[POWER]:.3g} to {out[POWER_COMPUTE]:.3g} of the TDP "
+                            "— a fraction of the TDP is positive")  # fmt: skip
     return {k: v for k, v in out.items() if only is None or k in only}
 
 

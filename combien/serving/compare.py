@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from combien.errors import InputError
 from combien.resolve.spec import InferenceRun
-from combien.results.document import JSON, dumps, markdown_table, rich_table
+from combien.results.document import JSON, dumps, markdown_table, records_csv, rich_table
 from combien.serving.infer import GPU_LINE, InferenceBill, infer
 from combien.units import J_PER_KWH, kwh_from_j, ratio
 
@@ -71,6 +71,10 @@ class ServedComparison:
 
     def to_dict(self) -> JSON:
         return {"schema": SCHEMA, "run": self.run_id, "served": self.served, "rows": self.rows}
+
+    def to_csv(self) -> str:
+        """One row per measured quantity, as in the JSON."""
+        return records_csv(self.rows)
 
     def to_json(self, indent: int | None = 2) -> str:
         return dumps(self.to_dict(), indent)
